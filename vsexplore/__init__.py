@@ -1,0 +1,28 @@
+"""vsexplore: explore and label image collections through language.
+
+>>> import vsexplore as vx
+>>> model = vx.load_model()                       # shipped weights, offline
+>>> model.score(["a.jpg"], ["dog", "small boat"])  # (N, L) in [0, 1]
+"""
+
+from .backbones import BACKBONES, load_backbone
+from .baselines import ConSE
+from .images import ImageError, load_image
+from .model import Model, load_model
+from .text import ENCODERS, LabelError, UnknownWordsError, load_encoder
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKBONES",
+    "ENCODERS",
+    "ConSE",
+    "ImageError",
+    "LabelError",
+    "Model",
+    "UnknownWordsError",
+    "load_backbone",
+    "load_encoder",
+    "load_image",
+    "load_model",
+]

@@ -1,0 +1,145 @@
+"""The visual-semantic model users hold: backbone + label encoder + head, saved as one safetensors.
+
+A weights file stores only the head (blocks, conv head, pooling, ConSE class texts) and a JSON
+config naming the backbone and encoder; the backbone's own weights stay in their package, so
+shipped models are small. Loading never unpickles anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+from .backbones import Backbone, load_backbone
+from .conse import class_text_embeddings
+from .network import ConSEBlock, NetConfig, VisualSemanticNet
+from .scoring import ImageScorer
+from .text import LabelEncoder, load_encoder
+
+DEFAULT_WEIGHTS_NAME = "vsexplore-default.safetensors"
+METADATA_KEY = "vsexplore"
+
+
+def default_weights_path() -> Path:
+    """Where the shipped weights live: ``$VSEXPLORE_WEIGHTS``, the checkout's ``weights/``, or
+    the install's ``share/vsexplore/weights``."""
+    if os.environ.get("VSEXPLORE_WEIGHTS"):
+        return Path(os.environ["VSEXPLORE_WEIGHTS"])
+    candidates = [
+        Path(__file__).resolve().parent.parent / "weights" / DEFAULT_WEIGHTS_NAME,
+        Path(sys.prefix) / "share" / "vsexplore" / "weights" / DEFAULT_WEIGHTS_NAME,
+    ]
+    return next((p for p in candidates if p.exists()), candidates[0])
+
+
+class Model(ImageScorer):
+    """Scores, heatmaps and region embeddings of images for any labels."""
+
+    def __init__(self, net: VisualSemanticNet, backbone: Backbone, encoder: LabelEncoder, **options):
+        config = net.config
+        if backbone.spec.name != config.backbone or backbone.spec.channels != config.channels:
+            raise ValueError(f"network expects backbone {config.backbone!r}, got {backbone.spec.name!r}")
+        if encoder.dim != config.dim:
+            raise ValueError(
+                f"network compares in a {config.dim}-d label space ({config.encoder}); "
+                f"encoder {encoder.name} gives {encoder.dim}-d vectors"
+            )
+        options.setdefault("input_size", config.input_size)
+        super().__init__(backbone, encoder, **options)
+        self.net = net.to(self.device).eval()
+
+    @property
+    def config(self) -> NetConfig:
+        return self.net.config
+
+    @classmethod
+    def create(
+        cls,
+        backbone: Backbone | str = "efficientnet-lite0",
+        encoder: LabelEncoder | str = "minilm-l6",
+        **config_fields,
+    ) -> Model:
+        """A new, untrained model (random head; ConSE blocks are ready, having no weights)."""
+        backbone = load_backbone(backbone) if isinstance(backbone, str) else backbone
+        encoder = load_encoder(encoder) if isinstance(encoder, str) else encoder
+        config = NetConfig(
+            backbone=backbone.spec.name,
+            encoder=encoder.name,
+            channels=backbone.spec.channels,
+            dim=encoder.dim,
+            **config_fields,
+        )
+        net = VisualSemanticNet(config)
+        class_text = None
+        for block in net.blocks:
+            if isinstance(block, ConSEBlock):
+                if class_text is None:
+                    class_text = class_text_embeddings(encoder, backbone.class_names)
+                block.class_text.copy_(class_text)
+        return cls(net, backbone, encoder)
+
+    def _scores_and_maps(self, features, location_logits, labels):
+        scores, maps = self.net(features, location_logits, labels)
+        return scores.sigmoid(), maps.sigmoid()
+
+    def _region_embeddings(self, features, location_logits):
+        return self.net.region_embeddings(features, location_logits)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the head and its config to one safetensors file."""
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tensors = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
+        save_file(tensors, path, metadata={METADATA_KEY: json.dumps(self.config.to_dict())})
+        return path
+
+
+def read_config(path: str | os.PathLike) -> NetConfig:
+    """The :class:`NetConfig` embedded in a weights file."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        metadata = fh.metadata() or {}
+    if METADATA_KEY not in metadata:
+        raise ValueError(f"{path}: not a vsexplore weights file (no '{METADATA_KEY}' metadata)")
+    return NetConfig.from_dict(json.loads(metadata[METADATA_KEY]))
+
+
+def load_model(
+    path: str | os.PathLike | None = None,
+    *,
+    encoder: LabelEncoder | str | None = None,
+    backbone_weights: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu",
+    precision: str = "auto",
+    **options,
+) -> Model:
+    """Load a model from a safetensors file; with no path, the weights shipped in ``weights/``.
+
+    ``encoder`` overrides the stored encoder name (e.g. a word2vec file of the same dimension);
+    ``backbone_weights`` points the backbone at a local file instead of its default source.
+    """
+    from safetensors.torch import load_file
+
+    path = Path(path) if path is not None else default_weights_path()
+    if not path.exists():
+        if path == default_weights_path():
+            raise FileNotFoundError(
+                f"no shipped weights at {path}: trained weights are not part of this version yet. "
+                "Pass the path of a vsexplore .safetensors file, or use vsexplore.ConSE() for "
+                "training-free scoring."
+            )
+        raise FileNotFoundError(f"{path}: no such weights file")
+    config = read_config(path)
+    backbone = load_backbone(config.backbone, weights=backbone_weights, precision=precision)
+    backbone.to(device)
+    encoder = load_encoder(encoder or config.encoder) if not isinstance(encoder, LabelEncoder) else encoder
+    net = VisualSemanticNet(config)
+    net.load_state_dict(load_file(path), strict=True)
+    return Model(net, backbone.set_precision(precision), encoder, **options)
