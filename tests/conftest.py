@@ -1,0 +1,51 @@
+"""Shared fixtures: real photos from scikit-image, the real backbone and encoders (loaded once)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data as skdata
+
+
+def photo(name: str) -> np.ndarray:
+    """One of scikit-image's bundled real photos as an RGB uint8 array."""
+    arr = getattr(skdata, name)()
+    return np.stack([arr] * 3, -1) if arr.ndim == 2 else arr[..., :3]
+
+
+@pytest.fixture(scope="session")
+def photo_files(tmp_path_factory) -> dict[str, str]:
+    """chelsea (cat), coffee, rocket and astronaut saved as JPEG files."""
+    root = tmp_path_factory.mktemp("photos")
+    paths = {}
+    for name in ("chelsea", "coffee", "rocket", "astronaut"):
+        paths[name] = str(root / f"{name}.jpg")
+        Image.fromarray(photo(name)).save(paths[name], quality=95)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def backbone():
+    from vsexplore.backbones import load_backbone
+
+    return load_backbone("efficientnet-lite0", precision="fp32")
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from vsexplore.text import MiniLMEncoder
+
+    return MiniLMEncoder()
+
+
+@pytest.fixture(scope="session")
+def glove():
+    from vsexplore.text import glove_6b_50d
+
+    return glove_6b_50d()
+
+
+@pytest.fixture(scope="session", params=["minilm", "glove"])
+def encoder(request):
+    return request.getfixturevalue(request.param)
