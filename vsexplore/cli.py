@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vsexplore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help=_cmd_info.__doc__).set_defaults(func=_cmd_info)
+    from .data.scenes import add_scenes_command
+
+    add_scenes_command(sub)
     return parser
 
 

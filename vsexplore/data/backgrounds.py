@@ -1,0 +1,165 @@
+"""Real background photographs from Debian packages and scikit-image, cut into prepared views.
+
+``SOURCES`` lists photos picked by looking at every image the packages ship: nature and
+landscape photos only (no abstract wallpapers, logos, drawings, calibration charts or text). A
+large photo is cut into up to 2 x 2 tiles ("views", each at least 800 x 600 source pixels), each
+saved once as a JPEG with a 480-pixel short side, so scenes never decode 5k wallpapers. All views
+of one photo share its ``source`` id, which is what train/test splits are made on.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import skimage
+from PIL import Image
+
+from .cache import cache_dir
+from .debian import DebianUnavailable, fetch
+
+VIEW_SHORT_SIDE = 480
+_PLASMA = "usr/share/wallpapers/{}/contents/images/2560x1600.jpg"
+_OPENCV = "usr/share/doc/opencv-doc/examples/{}"
+
+# package -> {photo name: path inside the package}. Download sizes (bookworm): mate 46.6 MB, plasma 94.0 MB,
+# palapeli 2.1 MB, opencv-doc 95.7 MB; only the listed files are kept after extraction.
+SOURCES: dict[str, dict[str, str]] = {
+    "mate-backgrounds": {
+        n: f"usr/share/backgrounds/mate/nature/{n}.jpg"
+        for n in (
+            "Aqua",
+            "Blinds",
+            "Dune",
+            "FreshFlower",
+            "Garden",
+            "GreenMeadow",
+            "LadyBird",
+            "RainDrops",
+            "Storm",
+            "TwoWings",
+            "Wood",
+            "YellowFlower",
+        )
+    },
+    "plasma-workspace-wallpapers": {
+        n: _PLASMA.format(n)
+        for n in (
+            "BytheWater",
+            "ColdRipple",
+            "ColorfulCups",
+            "DarkestHour",
+            "EveningGlow",
+            "FallenLeaf",
+            "Grey",
+            "OneStandsOut",
+            "Path",
+            "summer_1am",
+        )
+    },
+    "palapeli-data": {
+        n: f"usr/share/palapeli/collection/{n}.jpg"
+        for n in (
+            "castle-maintenon",
+            "cincinnati-bridge",
+            "citrus-fruits",
+            "european-honey-bee",
+            "panther-chameleon-female",
+        )
+    },
+    "opencv-doc": {
+        Path(n).stem: _OPENCV.format(n)
+        for n in (
+            "data/aero1.jpg",
+            "data/aero3.jpg",
+            "data/aloeL.jpg",
+            "data/apple.jpg",
+            "data/baboon.jpg",
+            "data/board.jpg",
+            "data/building.jpg",
+            "data/butterfly.jpg",
+            "data/chicky_512.png",
+            "data/ela_original.jpg",
+            "data/fruits.jpg",
+            "data/graf1.png",
+            "data/home.jpg",
+            "data/leuvenA.jpg",
+            "data/messi5.jpg",
+            "data/orange.jpg",
+            "data/rubberwhale1.png",
+            "data/smarties.png",
+            "data/squirrel_cls.jpg",
+            "data/stuff.jpg",
+            "hfs/data/000.jpg",
+            "hfs/data/001.jpg",
+            "hfs/data/002.jpg",
+        )
+    },
+}
+SKIMAGE_PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png")
+
+
+@dataclass(frozen=True)
+class Background:
+    """One prepared view: its JPEG, the photo it was cut from (``source``), and its tile index."""
+
+    path: Path
+    source: str
+    tile: int
+
+
+def source_photos(require_debian: bool = True) -> dict[str, Path]:
+    """Source id (``package/file stem``) -> original photo; without apt, warn and keep scikit-image's only."""
+    photos = {}
+    for package, files in SOURCES.items():
+        try:
+            root = fetch(package, tuple(f"./{f}" for f in files.values()))
+        except DebianUnavailable as err:
+            if require_debian:
+                raise
+            warnings.warn(f"skipping {package} backgrounds: {err}", stacklevel=2)
+            continue
+        photos |= {f"{package}/{name}": root / f for name, f in files.items()}
+    skimage_data = Path(skimage.__file__).parent / "data"
+    photos |= {f"scikit-image/{Path(f).stem}": skimage_data / f for f in SKIMAGE_PHOTOS}
+    return dict(sorted(photos.items()))
+
+
+def backgrounds(require_debian: bool = True) -> list[Background]:
+    """All prepared background views, sorted; prepares missing ones into the cache (atomic writes)."""
+    out_dir = cache_dir("backgrounds")
+    views = []
+    for source, photo in source_photos(require_debian).items():
+        views += _prepare(source, photo, out_dir)
+    return views
+
+
+def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """Up to 2 x 2 equal tiles, each at least 800 x 600 source pixels."""
+    cols, rows = max(1, min(2, width // 800)), max(1, min(2, height // 600))
+    w, h = width // cols, height // rows
+    return [(c * w, r * h, (c + 1) * w, (r + 1) * h) for r in range(rows) for c in range(cols)]
+
+
+def _prepare(source: str, photo: Path, out_dir: Path) -> list[Background]:
+    """The views of one photo, writing those not yet in the cache."""
+    stem = source.replace("/", "__")
+    with Image.open(photo) as im:
+        boxes = _tiles(*im.size)
+        views = [Background(out_dir / f"{stem}__{i}.jpg", source, i) for i in range(len(boxes))]
+        if all(v.path.exists() for v in views):
+            return views
+        image = im.convert("RGB")
+    for view, box in zip(views, boxes, strict=True):
+        tile = image.crop(box)
+        scale = VIEW_SHORT_SIDE / min(tile.size)
+        if scale < 1:
+            tile = tile.resize(
+                (round(tile.width * scale), round(tile.height * scale)), Image.Resampling.LANCZOS
+            )
+        tmp = view.path.with_suffix(".tmp")
+        tile.save(tmp, "JPEG", quality=92)
+        os.replace(tmp, view.path)
+    return views
