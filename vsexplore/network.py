@@ -30,6 +30,7 @@ class NetConfig:
     top_t: int = 10
     num_classes: int = 1000
     input_size: int = 224
+    compare_at: str = "conv"  # "pooled": the ablation that compares after average pooling
     version: int = VERSION
     extra: dict = field(default_factory=dict)
 
@@ -97,7 +98,12 @@ class MixPool(nn.Module):
 
 
 def cosine_maps(regions: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Unit region embeddings (B, k, d, h, w) · unit labels (L, d) → (B, L, k, h, w)."""
+    """Unit region embeddings (B, k, d, h, w) · unit labels → (B, L, k, h, w).
+
+    ``labels`` is (L, d), shared by all images, or (B, L, d), a label set per image (training).
+    """
+    if labels.dim() == 3:
+        return torch.einsum("bkdhw,bld->blkhw", regions, labels)
     return torch.einsum("bkdhw,ld->blkhw", regions, labels)
 
 
@@ -126,8 +132,42 @@ class VisualSemanticNet(nn.Module):
             return ConSEBlock(c.num_classes, c.dim, c.top_t)
         raise ValueError(f"unknown block kind {kind!r}; use 'linear' or 'conse'")
 
+    @torch.no_grad()
+    def init_from_classifier(
+        self, classifier: nn.Linear, class_text: torch.Tensor, noise: float = 0.1
+    ) -> None:
+        """Data-free start for linear blocks: P = text(class names)ᵀ · W_classifier, so a region
+        first maps to the text of the classes it looks like; each block gets its own noise."""
+        base = class_text.T @ classifier.weight  # (d, C)
+        base = base / base.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        for block in self.blocks:
+            if isinstance(block, LinearBlock):
+                jitter = torch.randn_like(base) * noise * base.abs().mean()
+                block.proj.weight.copy_((base + jitter)[:, :, None, None])
+
+    @torch.no_grad()
+    def init_as_conse(self, scale: float = 10.0, others: float = 0.01) -> None:
+        """Start the conv head as a monotone function of the ConSE block's cosine map, so the
+        untrained network ranks like ConSE; the other blocks enter through small weights."""
+        conse = [i for i, b in enumerate(self.blocks) if isinstance(b, ConSEBlock)]
+        if not conse:
+            raise ValueError("init_as_conse needs a 'conse' block")
+        first, second, last = self.head[0], self.head[2], self.head[4]
+        for conv in (first, second, last):
+            conv.weight.normal_(0.0, others)
+            conv.bias.zero_()
+        first.weight[0, conse[0], 1, 1] = 1.0
+        first.bias[0] = 1.0  # cosine ≥ −1, so channel 0 stays positive and ReLU passes it
+        second.weight[0, 0, 1, 1] = 1.0
+        last.weight[0, 0, 0, 0] = scale
+        last.bias[0] = -scale * 1.3  # ConSE cosines of present labels sit around 0.3
+
     def region_embeddings(self, features: torch.Tensor, location_logits: torch.Tensor) -> torch.Tensor:
-        """Unit-norm region embeddings of every block: (B, k, d, h, w)."""
+        """Unit-norm region embeddings of every block: (B, k, d, h, w); (B, k, d, 1, 1) when the
+        network compares after pooling."""
+        if self.config.compare_at == "pooled":
+            features = features.mean(dim=(2, 3), keepdim=True)
+            location_logits = location_logits.mean(dim=(2, 3), keepdim=True)
         regions = torch.stack([b(features, location_logits) for b in self.blocks], dim=1)
         return nn.functional.normalize(regions.float(), dim=2)
 

@@ -83,16 +83,20 @@ class ImageScorer:
         return torch.from_numpy(self.encoder.encode(labels)).to(self.device)
 
     @torch.inference_mode()
+    def iter_scores_and_maps(
+        self, images: ImageLike | Iterable[ImageLike], labels: str | Sequence[str]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Batch by batch: scores (B, L) and label maps (B, L, h, w), both in [0, 1]."""
+        label_vectors = self.encode_labels(labels)
+        for batch in self.batches(images):
+            scores, maps = self._scores_and_maps(*self.features(batch), label_vectors)
+            yield scores.float().cpu().numpy(), maps.float().cpu().numpy()
+
     def score(self, images: ImageLike | Iterable[ImageLike], labels: str | Sequence[str]) -> np.ndarray:
         """Scores (N, L) in [0, 1]: how much each label is present in each image."""
-        label_vectors = self.encode_labels(labels)
-        out = [
-            self._scores_and_maps(*self.features(batch), label_vectors)[0].cpu()
-            for batch in self.batches(images)
-        ]
-        if not out:
-            return np.zeros((0, len(label_vectors)), dtype=np.float32)
-        return torch.cat(out).numpy().astype(np.float32)
+        n_labels = len(self.encode_labels(labels))
+        out = [scores for scores, _ in self.iter_scores_and_maps(images, labels)]
+        return np.concatenate(out) if out else np.zeros((0, n_labels), dtype=np.float32)
 
     @torch.inference_mode()
     def heatmaps(

@@ -1,0 +1,91 @@
+"""Side-by-side evaluation of scorers on labelled images: labelling and localisation.
+
+Labelling: every scorer scores every image for every label of the vocabulary; mAP ranks
+images per label (labels without a positive image are skipped) and F1@k takes each image's top-k
+labels. Three settings: unseen labels only, seen labels only, and generalised (all labels).
+Localisation: for each image, the maps of its own object labels (``classes``) are upsampled to
+the mask size; a pixel takes the best label, or background below a threshold; mIoU is reported
+at every threshold of a sweep and at the best one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from .data.records import Record
+from .metrics import IoUAccumulator, f1_at_k, mean_average_precision
+from .scoring import ImageScorer
+
+THRESHOLDS = np.round(np.arange(0.0, 1.0001, 0.025), 3)
+
+
+def truth_map(record: Record, classes: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """(H, W) class ids (1-based into ``classes``, 0 = background) from a record's masks, and the
+    image's labels that are among ``classes``."""
+    present = [c for c in classes if c in record.masks]
+    truth = None
+    for label in present:
+        with Image.open(record.masks[label]) as img:
+            mask = np.asarray(img.convert("L")) > 0
+        truth = np.zeros(mask.shape, np.int64) if truth is None else truth
+        truth[mask] = classes.index(label) + 1
+    return truth, present
+
+
+def upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(L, h, w) maps → (L, H, W), bilinear, as the scorers' ``heatmaps(size=...)`` do."""
+    import torch
+
+    t = torch.from_numpy(maps)[None]
+    return torch.nn.functional.interpolate(t, size=size, mode="bilinear", align_corners=False)[0].numpy()
+
+
+def evaluate(
+    scorer: ImageScorer,
+    records: list[Record],
+    seen: Sequence[str],
+    unseen: Sequence[str],
+    classes: Sequence[str] = (),
+    thresholds: np.ndarray = THRESHOLDS,
+) -> dict:
+    """Labelling measures for seen/unseen/all labels and, when ``classes`` are given (object
+    names whose masks are exclusive), localisation mIoU over ``thresholds``."""
+    vocabulary = list(dict.fromkeys([*seen, *unseen]))
+    targets = np.array([[lab in r.labels for lab in vocabulary] for r in records], dtype=bool)
+    classes = list(classes)
+    iou = IoUAccumulator(classes, thresholds)
+    class_columns = [vocabulary.index(c) for c in classes]
+    scores, start = [], 0
+    for batch_scores, batch_maps in scorer.iter_scores_and_maps([r.path for r in records], vocabulary):
+        scores.append(batch_scores)
+        for b, record in enumerate(records[start : start + len(batch_scores)]):
+            if classes:
+                truth, present = truth_map(record, classes)
+                if present:
+                    own = batch_maps[b][[class_columns[classes.index(c)] for c in present]]
+                    iou.add(upsample(own, truth.shape), present, truth)
+        start += len(batch_scores)
+    scores = np.concatenate(scores)
+    report: dict = {}
+    for setting, names in (("unseen", unseen), ("seen", seen), ("all", vocabulary)):
+        cols = [vocabulary.index(n) for n in dict.fromkeys(names)]
+        s, t = scores[:, cols], targets[:, cols]
+        tagged = t.any(axis=1)  # F1@k over images with at least one label of this setting
+        report[setting] = {
+            "mAP": 100 * mean_average_precision(s, t),
+            "F1@3": 100 * f1_at_k(s[tagged], t[tagged], 3),
+            "F1@5": 100 * f1_at_k(s[tagged], t[tagged], 5),
+            "labels": int(t.any(axis=0).sum()),
+        }
+    if classes:
+        best, threshold = iou.best()
+        report["localisation"] = {
+            "mIoU": 100 * best,
+            "threshold": threshold,
+            "sweep": dict(zip(map(float, thresholds), map(float, 100 * iou.miou()), strict=True)),
+        }
+    report["images"] = len(records)
+    return report

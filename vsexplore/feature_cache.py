@@ -1,0 +1,145 @@
+"""Backbone feature maps of labelled images, computed once so the head trains in minutes on a CPU.
+
+Layout of a cache folder: ``meta.json`` (backbone, input size, views, records), ``features.npy``
+(N, V, C, h, w) float16, ``masks.npy`` (M, h, w) float16 area fractions with ``meta["masks"]``
+naming which (image, label) each row is, and ``done.npy`` (N,) marking finished images, so an
+interrupted build resumes where it stopped. Views: the image and its mirror image (``flip``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from numpy.lib.format import open_memmap
+from PIL import Image
+from tqdm.auto import tqdm
+
+from .backbones import Backbone
+from .data.records import Record
+from .images import ImageError, load_image, to_tensor
+
+VIEWS = ("orig", "flip")
+
+
+def mask_fraction(path: str | os.PathLike, size: tuple[int, int]) -> np.ndarray:
+    """A mask PNG → the fraction of each map cell it covers, (h, w) float32 in [0, 1]."""
+    with Image.open(path) as img:
+        mask = (np.asarray(img.convert("L")) > 0).astype(np.float32)
+    resized = Image.fromarray(mask, "F").resize((size[1], size[0]), Image.Resampling.BOX)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+
+
+@dataclass
+class FeatureCache:
+    """An opened cache: features, masks and labels of every successfully read image."""
+
+    root: Path
+    meta: dict
+    features: np.ndarray  # (N, V, C, h, w) float16, memory-mapped
+    masks: np.ndarray  # (M, h, w) float16
+    done: np.ndarray  # (N,) bool
+
+    @property
+    def records(self) -> list[dict]:
+        return self.meta["records"]
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Indices of images whose features were computed (failed images are left out)."""
+        return np.flatnonzero(self.done)
+
+    def label_masks(self, index: int) -> dict[str, np.ndarray]:
+        """Per-label mask fractions (h, w) of image ``index``, in its original orientation."""
+        rows = self.meta["masks"].get(str(index), {})
+        return {label: self.masks[row].astype(np.float32) for label, row in rows.items()}
+
+    @classmethod
+    def open(cls, root: str | os.PathLike) -> FeatureCache:
+        root = Path(root)
+        meta = json.loads((root / "meta.json").read_text())
+        return cls(
+            root,
+            meta,
+            np.load(root / "features.npy", mmap_mode="r"),
+            np.load(root / "masks.npy", mmap_mode="r"),
+            np.load(root / "done.npy"),
+        )
+
+    @classmethod
+    def build(
+        cls,
+        records: list[Record],
+        backbone: Backbone,
+        root: str | os.PathLike,
+        input_size: int = 224,
+        batch_size: int = 32,
+        progress: bool = True,
+    ) -> FeatureCache:
+        """Compute (or finish computing) the cache for ``records``; unreadable images are listed
+        in ``meta["failed"]`` with their reason and skipped."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        with torch.inference_mode():
+            probe = backbone(torch.zeros(1, 3, input_size, input_size))
+        channels, h, w = probe.shape[1:]
+        meta = cls._start(root, records, backbone, input_size, (channels, h, w))
+        features = np.load(root / "features.npy", mmap_mode="r+")
+        done = np.load(root / "done.npy")
+        todo = [i for i in range(len(records)) if not done[i] and str(i) not in meta["failed"]]
+        spec = backbone.spec
+        bar = tqdm(total=len(todo), desc="caching features", disable=not progress, unit="img")
+        for start in range(0, len(todo), batch_size):
+            batch, kept = [], []
+            for i in todo[start : start + batch_size]:
+                try:
+                    img = load_image(records[i].path, draft_size=input_size)
+                except ImageError as err:
+                    meta["failed"][str(i)] = str(err)
+                    continue
+                x = to_tensor(img, input_size, spec.mean, spec.std)
+                batch += [x, x.flip(-1)]
+                kept.append(i)
+            if kept:
+                with torch.inference_mode():
+                    out = backbone(torch.stack(batch)).reshape(len(kept), len(VIEWS), channels, h, w)
+                features[kept] = out.numpy().astype(np.float16)
+                features.flush()
+                done[kept] = True
+                np.save(root / "done.npy", done)  # only after the features are on disk
+            (root / "meta.json").write_text(json.dumps(meta))
+            bar.update(len(todo[start : start + batch_size]))
+        bar.close()
+        return cls.open(root)
+
+    @staticmethod
+    def _start(root: Path, records: list[Record], backbone: Backbone, input_size: int, shape) -> dict:
+        """Create the files of a new cache, or check that an existing one matches."""
+        identity = {
+            "backbone": backbone.spec.name,
+            "input_size": input_size,
+            "views": list(VIEWS),
+            "records": [{"path": r.path, "labels": r.labels} for r in records],
+        }
+        meta_path = root / "meta.json"
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text())
+            if any(meta.get(k) != v for k, v in identity.items()):
+                raise ValueError(f"{root}: holds a cache of other images or settings; use a new folder")
+            return meta
+        channels, h, w = shape
+        open_memmap(root / "features.npy", "w+", np.float16, (len(records), len(VIEWS), channels, h, w))
+        np.save(root / "done.npy", np.zeros(len(records), dtype=bool))
+        mask_rows, masks = {}, []
+        for i, rec in enumerate(records):
+            for label, path in rec.masks.items():
+                mask_rows.setdefault(str(i), {})[label] = len(masks)
+                masks.append(mask_fraction(path, (h, w)))
+        np.save(root / "masks.npy", np.asarray(masks, np.float16).reshape(-1, h, w))
+        meta = {**identity, "map_size": [h, w], "masks": mask_rows, "failed": {}}
+        meta_path.write_text(json.dumps(meta))
+        return meta

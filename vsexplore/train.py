@@ -1,0 +1,225 @@
+"""Training the head on cached backbone features: real labels, teacher labels, and exact masks.
+
+Per image and view, the label set is every positive plus random negatives up to
+``labels_per_image``. Positives are the record's own labels (target 1) and ImageNet class names
+the backbone's classifier finds in the view (the teacher: soft target ``min(1, p / tau)``).
+Loss: binary cross-entropy on the pooled scores, plus, where a record has masks, per-location
+cross-entropy of each label map against the mask's area fraction. One-cycle schedule; a
+safetensors checkpoint after every epoch, from which an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .feature_cache import FeatureCache
+from .model import Model
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run (stored in its checkpoints)."""
+
+    epochs: int = 6
+    batch_size: int = 64
+    labels_per_image: int = 50
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    teacher_tau: float = 0.3  # an ImageNet class with pooled probability ≥ tau is a full positive
+    teacher_min: float = 0.1  # soft targets below this count as negatives
+    mask_weight: float = 1.0
+    seed: int = 0
+
+
+@dataclass
+class Vocabulary:
+    """The labels training may use, with their unit vectors; unseen labels are never in it."""
+
+    names: list[str]
+    vectors: torch.Tensor  # (V, d)
+    imagenet: np.ndarray  # (1000,) vocabulary index of each ImageNet class, or -1
+
+    def __post_init__(self):
+        self.index = {name: i for i, name in enumerate(self.names)}
+
+    @classmethod
+    def build(cls, model: Model, record_labels: list[list[str]], exclude: set[str]) -> Vocabulary:
+        own = sorted({lab for labels in record_labels for lab in labels} - exclude)
+        classes = model.backbone.class_names
+        known = model.encoder.encode_known(classes)[1]
+        names = list(
+            dict.fromkeys(own + [c for c, ok in zip(classes, known, strict=True) if ok and c not in exclude])
+        )
+        index = {name: i for i, name in enumerate(names)}
+        imagenet = np.array(
+            [
+                index.get(c, -1) if ok and c not in exclude else -1
+                for c, ok in zip(classes, known, strict=True)
+            ]
+        )
+        return cls(names, torch.from_numpy(model.encoder.encode(names)), imagenet)
+
+
+def sample_labels(
+    positives: dict[int, float], vocab_size: int, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """All positives (strongest first, at most ``n``) plus distinct random negatives up to ``n``."""
+    pos = sorted(positives, key=positives.get, reverse=True)[:n]
+    need = n - len(pos)
+    negatives = np.setdiff1d(rng.choice(vocab_size, size=min(vocab_size, need * 2 + 8), replace=False), pos)
+    chosen = np.concatenate([np.array(pos, dtype=np.int64), negatives[:need]])
+    targets = np.array([positives.get(int(i), 0.0) for i in chosen], dtype=np.float32)
+    return chosen, targets
+
+
+class HeadTrainer:
+    """Trains a :class:`Model`'s head on a :class:`FeatureCache`; resumable from checkpoints."""
+
+    def __init__(
+        self, model: Model, cache: FeatureCache, config: TrainConfig, unseen: set[str] = frozenset()
+    ):
+        self.model, self.cache, self.config = model, cache, config
+        self.vocab = Vocabulary.build(model, [r["labels"] for r in cache.records], set(unseen))
+        self.net = model.net
+        self.params = [p for p in self.net.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.params, lr=config.lr, weight_decay=config.weight_decay)
+        items = [(int(i), v) for i in cache.usable for v in range(len(cache.meta["views"]))]
+        self.items = np.array(items, dtype=np.int64).reshape(-1, 2)
+        self.steps_per_epoch = max(1, int(np.ceil(len(self.items) / config.batch_size)))
+        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer, max_lr=config.lr, total_steps=config.epochs * self.steps_per_epoch
+        )
+        self.epoch = 0
+
+    def _batch(self, rows: np.ndarray, rng: np.random.Generator):
+        """Features, per-image label vectors, targets and mask targets of one batch."""
+        cache, cfg = self.cache, self.config
+        order = np.argsort(rows[:, 0])  # memory-mapped reads in file order
+        rows = rows[order]
+        features = torch.from_numpy(cache.features[rows[:, 0], rows[:, 1]].astype(np.float32))
+        with torch.no_grad():
+            logits = self.model.backbone.location_logits(features)
+            teacher = logits.mean(dim=(2, 3)).softmax(-1).numpy()
+        h, w = features.shape[-2:]
+        label_idx, targets, mask_targets, mask_weights = [], [], [], []
+        for b, (i, view) in enumerate(rows):
+            own = [self.vocab.index[lab] for lab in cache.records[i]["labels"] if lab in self.vocab.index]
+            positives = dict.fromkeys(own, 1.0)
+            soft = np.minimum(1.0, teacher[b] / cfg.teacher_tau)
+            for c in np.flatnonzero((soft >= cfg.teacher_min) & (self.vocab.imagenet >= 0)):
+                v = int(self.vocab.imagenet[c])
+                positives[v] = max(positives.get(v, 0.0), float(soft[c]))
+            chosen, target = sample_labels(positives, len(self.vocab.names), cfg.labels_per_image, rng)
+            masks = cache.label_masks(int(i))
+            mt = np.zeros((len(chosen), h, w), np.float32)
+            mw = np.zeros(len(chosen), np.float32)
+            if masks:  # a scene: its objects are known, so absent labels have empty maps
+                for j, v in enumerate(chosen):
+                    name = self.vocab.names[v]
+                    if name in masks:
+                        mt[j] = masks[name][:, ::-1] if view == 1 else masks[name]
+                    mw[j] = 1.0 if (name in masks or target[j] == 0) else 0.0
+            label_idx.append(chosen)
+            targets.append(target)
+            mask_targets.append(mt)
+            mask_weights.append(mw)
+        labels = self.vocab.vectors[torch.from_numpy(np.stack(label_idx))]
+        return (
+            features,
+            logits,
+            labels,
+            torch.from_numpy(np.stack(targets)),
+            torch.from_numpy(np.stack(mask_targets)),
+            torch.from_numpy(np.stack(mask_weights)),
+        )
+
+    def step(self, batch) -> dict[str, float]:
+        features, logits, labels, targets, mask_targets, mask_weights = batch
+        scores, maps = self.net(features, logits, labels)
+        loss_score = nn.functional.binary_cross_entropy_with_logits(scores, targets)
+        per_cell = nn.functional.binary_cross_entropy_with_logits(maps, mask_targets, reduction="none")
+        weight = mask_weights.sum()
+        loss_mask = (
+            (per_cell.mean(dim=(2, 3)) * mask_weights).sum() / weight if weight > 0 else scores.new_zeros(())
+        )
+        loss = loss_score + self.config.mask_weight * loss_mask
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        return {"loss": loss.item(), "score": loss_score.item(), "mask": loss_mask.item()}
+
+    def fit(
+        self, checkpoint: str | os.PathLike | None = None, until: int | None = None, progress: bool = True
+    ) -> list[dict]:
+        """Train up to epoch ``until`` (default: all); after each epoch write ``checkpoint``, from
+        which a later call resumes."""
+        if checkpoint and Path(checkpoint).exists():
+            self.load_checkpoint(checkpoint)
+        history = []
+        self.net.train()
+        while self.epoch < min(until or self.config.epochs, self.config.epochs):
+            rng = np.random.default_rng([self.config.seed, self.epoch])
+            order = rng.permutation(len(self.items))
+            totals: dict[str, float] = {}
+            bar = tqdm(range(self.steps_per_epoch), desc=f"epoch {self.epoch + 1}", disable=not progress)
+            for s in bar:
+                rows = self.items[order[s * self.config.batch_size : (s + 1) * self.config.batch_size]]
+                for key, value in self.step(self._batch(rows, rng)).items():
+                    totals[key] = totals.get(key, 0.0) + value / self.steps_per_epoch
+                bar.set_postfix(loss=f"{totals['loss'] * self.steps_per_epoch / (s + 1):.4f}")
+            self.epoch += 1
+            history.append({"epoch": self.epoch, **totals})
+            if checkpoint:
+                self.save_checkpoint(checkpoint)
+        self.net.eval()
+        return history
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Head, optimizer moments and schedule position in one safetensors file (no pickle)."""
+        from safetensors.torch import save_file
+
+        tensors = {f"net.{k}": v.detach().contiguous() for k, v in self.net.state_dict().items()}
+        state = self.optimizer.state_dict()
+        for pid, moments in state["state"].items():
+            for key, value in moments.items():
+                tensors[f"opt.{pid}.{key}"] = torch.as_tensor(value).contiguous()
+        meta = {"epoch": self.epoch, "train": asdict(self.config), "net": self.net.config.to_dict()}
+        meta["param_groups"] = state["param_groups"]  # the schedule's current lr and momentum
+        meta["scheduler"] = {k: v for k, v in self.scheduler.state_dict().items() if k != "anneal_func"}
+        tmp = Path(f"{path}.tmp")
+        save_file(tensors, tmp, metadata={"checkpoint": json.dumps(meta, default=float)})
+        os.replace(tmp, path)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        with safe_open(str(path), framework="pt") as fh:
+            meta = json.loads(fh.metadata()["checkpoint"])
+        expected = json.loads(json.dumps({"train": asdict(self.config), "net": self.net.config.to_dict()}))
+        if meta["train"] != expected["train"] or meta["net"] != expected["net"]:
+            raise ValueError(f"{path}: checkpoint of a different run; delete it or use its settings")
+        tensors = load_file(path)
+        self.net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+        state = self.optimizer.state_dict()
+        for key, value in tensors.items():
+            if key.startswith("opt."):
+                _, pid, name = key.split(".", 2)
+                state["state"].setdefault(int(pid), {})[name] = value
+        state["param_groups"] = [
+            {**group, "betas": tuple(group["betas"])} for group in meta["param_groups"]
+        ]
+        self.optimizer.load_state_dict(state)
+        scheduler_state = self.scheduler.state_dict()
+        scheduler_state.update(meta["scheduler"])
+        self.scheduler.load_state_dict(scheduler_state)
+        self.epoch = meta["epoch"]
