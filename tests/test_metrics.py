@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from vsexplore.metrics import IoUAccumulator, average_precision, f1_at_k, mean_average_precision, segment
+from vsexplore.metrics import (
+    IoUAccumulator,
+    average_precision,
+    f1_at_k,
+    label_ranking_ap,
+    mean_average_precision,
+    segment,
+)
 
 
 def test_average_precision_by_hand_and_against_sklearn():
@@ -44,3 +51,14 @@ def test_segmentation_and_miou():
     assert miou[0] == pytest.approx(1.0)  # perfect at 0.5
     assert miou[1] == pytest.approx((1 + 0 + 0.5) / 3)  # b missed; background 1 of 2 right
     assert acc.best() == (pytest.approx(1.0), 0.5)
+
+
+def test_label_ranking_ap_matches_sklearn():
+    from sklearn.metrics import label_ranking_average_precision_score
+
+    rng = np.random.default_rng(1)
+    scores, truth = rng.random((30, 12)), rng.random((30, 12)) < 0.3
+    truth[:, 0] = True  # every image has a label
+    assert label_ranking_ap(scores, truth) == pytest.approx(
+        label_ranking_average_precision_score(truth, scores)
+    )

@@ -73,9 +73,11 @@ def test_cache_resumes_and_refuses_other_images(cache, records, backbone):
 
 def test_sample_labels_keeps_positives_and_fills_negatives():
     rng = np.random.default_rng(0)
-    chosen, targets = sample_labels({3: 1.0, 7: 0.4}, vocab_size=100, n=10, rng=rng)
+    chosen, targets = sample_labels({3: 1.0, 7: 0.4}, np.arange(100), n=10, rng=rng)
     assert chosen[:2].tolist() == [3, 7] and targets[:2].tolist() == [1.0, pytest.approx(0.4)]
     assert len(set(chosen.tolist())) == 10 and targets[2:].max() == 0
+    only_even = sample_labels({}, np.arange(0, 100, 2), n=10, rng=rng)[0]
+    assert (only_even % 2 == 0).all()
 
 
 def new_model(backbone, minilm) -> vx.Model:
@@ -97,15 +99,24 @@ def test_conse_initialised_head_ranks_like_conse(backbone, minilm, records):
 
 
 def test_training_learns_and_resumes_exactly(backbone, minilm, cache, tmp_path):
-    config = TrainConfig(epochs=3, batch_size=4, labels_per_image=20, lr=5e-3)
+    config = TrainConfig(
+        epochs=2, batch_size=4, labels_per_image=20, lr=5e-3, head_holdout=0.5, head_epochs=1
+    )
     straight = HeadTrainer(new_model(backbone, minilm), cache, config, unseen={"rocket"})
     assert "rocket" not in straight.vocab.names and "cat" in straight.vocab.names
+    blocks_before = straight.net.blocks[1].proj.weight.clone()
     history = straight.fit(progress=False)
-    assert history[-1]["loss"] < history[0]["loss"]
+    assert [h["stage"] for h in history] == ["blocks", "blocks", "head"]
+    assert history[1]["loss"] < history[0]["loss"]
+    assert not torch.equal(straight.net.blocks[1].proj.weight, blocks_before)
+    head_labels = set(straight.label_sets["head"].tolist())
+    assert head_labels and not head_labels & set(straight.label_sets["blocks"].tolist())
 
     checkpoint = tmp_path / "run.safetensors"
     first = HeadTrainer(new_model(backbone, minilm), cache, config, unseen={"rocket"})
-    first.fit(checkpoint, until=1, progress=False)
+    first.fit(checkpoint, until=2, progress=False)  # stopped at the change of stage
+    # the head stage leaves the blocks as the blocks stage made them
+    torch.testing.assert_close(first.net.blocks[1].proj.weight, straight.net.blocks[1].proj.weight)
     resumed = HeadTrainer(new_model(backbone, minilm), cache, config, unseen={"rocket"})
     resumed.fit(checkpoint, progress=False)
     assert resumed.epoch == 3

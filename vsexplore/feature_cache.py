@@ -94,7 +94,7 @@ class FeatureCache:
         spec = backbone.spec
         bar = tqdm(total=len(todo), desc="caching features", disable=not progress, unit="img")
         for start in range(0, len(todo), batch_size):
-            batch, kept = [], []
+            batch, kept, failed_before = [], [], len(meta["failed"])
             for i in todo[start : start + batch_size]:
                 try:
                     img = load_image(records[i].path, draft_size=input_size)
@@ -111,7 +111,8 @@ class FeatureCache:
                 features.flush()
                 done[kept] = True
                 np.save(root / "done.npy", done)  # only after the features are on disk
-            (root / "meta.json").write_text(json.dumps(meta))
+            if len(meta["failed"]) > failed_before:
+                (root / "meta.json").write_text(json.dumps(meta))
             bar.update(len(todo[start : start + batch_size]))
         bar.close()
         return cls.open(root)

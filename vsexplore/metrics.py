@@ -25,6 +25,13 @@ def mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
     return float(np.mean(aps)) if aps else float("nan")
 
 
+def label_ranking_ap(scores: np.ndarray, targets: np.ndarray) -> float:
+    """Mean over images of the AP of ranking that image's labels (images without one skipped)."""
+    aps = [average_precision(s, t) for s, t in zip(scores, targets, strict=True)]
+    aps = [ap for ap in aps if not np.isnan(ap)]
+    return float(np.mean(aps)) if aps else float("nan")
+
+
 def f1_at_k(scores: np.ndarray, targets: np.ndarray, k: int) -> float:
     """F1 of each image's top-k labels, precision and recall pooled over all images."""
     targets = np.asarray(targets, dtype=bool)

@@ -36,6 +36,8 @@ class TrainConfig:
     teacher_tau: float = 0.3  # an ImageNet class with pooled probability ≥ tau is a full positive
     teacher_min: float = 0.1  # soft targets below this count as negatives
     mask_weight: float = 1.0
+    head_holdout: float = 0.0  # share of labels kept from the blocks and used to train the head alone
+    head_epochs: int = 2
     seed: int = 0
 
 
@@ -69,12 +71,14 @@ class Vocabulary:
 
 
 def sample_labels(
-    positives: dict[int, float], vocab_size: int, n: int, rng: np.random.Generator
+    positives: dict[int, float], candidates: np.ndarray, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """All positives (strongest first, at most ``n``) plus distinct random negatives up to ``n``."""
+    """All positives (strongest first, at most ``n``) plus distinct random negatives drawn from
+    ``candidates`` (vocabulary indices), up to ``n`` labels."""
     pos = sorted(positives, key=positives.get, reverse=True)[:n]
     need = n - len(pos)
-    negatives = np.setdiff1d(rng.choice(vocab_size, size=min(vocab_size, need * 2 + 8), replace=False), pos)
+    draw = rng.choice(candidates, size=min(len(candidates), need * 2 + 8), replace=False)
+    negatives = draw[~np.isin(draw, pos)]
     chosen = np.concatenate([np.array(pos, dtype=np.int64), negatives[:need]])
     targets = np.array([positives.get(int(i), 0.0) for i in chosen], dtype=np.float32)
     return chosen, targets
@@ -89,15 +93,38 @@ class HeadTrainer:
         self.model, self.cache, self.config = model, cache, config
         self.vocab = Vocabulary.build(model, [r["labels"] for r in cache.records], set(unseen))
         self.net = model.net
-        self.params = [p for p in self.net.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(self.params, lr=config.lr, weight_decay=config.weight_decay)
         items = [(int(i), v) for i in cache.usable for v in range(len(cache.meta["views"]))]
         self.items = np.array(items, dtype=np.int64).reshape(-1, 2)
         self.steps_per_epoch = max(1, int(np.ceil(len(self.items) / config.batch_size)))
-        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            self.optimizer, max_lr=config.lr, total_steps=config.epochs * self.steps_per_epoch
-        )
+        held = np.random.default_rng([config.seed, 1]).random(len(self.vocab.names)) < config.head_holdout
+        self.label_sets = {"blocks": np.flatnonzero(~held), "head": np.flatnonzero(held)}
         self.epoch = 0
+        self._enter_stage(self.stage)
+
+    @property
+    def total_epochs(self) -> int:
+        return self.config.epochs + (self.config.head_epochs if self.config.head_holdout > 0 else 0)
+
+    @property
+    def stage(self) -> str:
+        """``blocks``: blocks and head learn (labels not held out); then, with ``head_holdout``,
+        ``head``: blocks frozen, the head alone learns on the held-out labels, which the blocks
+        never saw — as they will not have seen unseen labels at test time."""
+        return "blocks" if self.epoch < self.config.epochs else "head"
+
+    def _enter_stage(self, stage: str) -> None:
+        """Optimizer and one-cycle schedule over what learns in ``stage``."""
+        cfg = self.config
+        self.net.requires_grad_(stage == "blocks")
+        self.net.head.requires_grad_(True)
+        self.net.pool.requires_grad_(True)
+        params = [p for p in self.net.parameters() if p.requires_grad]
+        epochs = cfg.epochs if stage == "blocks" else cfg.head_epochs
+        self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer, max_lr=cfg.lr, total_steps=epochs * self.steps_per_epoch
+        )
+        self.current_stage = stage
 
     def _batch(self, rows: np.ndarray, rng: np.random.Generator):
         """Features, per-image label vectors, targets and mask targets of one batch."""
@@ -110,6 +137,9 @@ class HeadTrainer:
             teacher = logits.mean(dim=(2, 3)).softmax(-1).numpy()
         h, w = features.shape[-2:]
         label_idx, targets, mask_targets, mask_weights = [], [], [], []
+        allowed = self.label_sets[self.stage]
+        usable = np.zeros(len(self.vocab.names), dtype=bool)
+        usable[allowed] = True
         for b, (i, view) in enumerate(rows):
             own = [self.vocab.index[lab] for lab in cache.records[i]["labels"] if lab in self.vocab.index]
             positives = dict.fromkeys(own, 1.0)
@@ -117,7 +147,8 @@ class HeadTrainer:
             for c in np.flatnonzero((soft >= cfg.teacher_min) & (self.vocab.imagenet >= 0)):
                 v = int(self.vocab.imagenet[c])
                 positives[v] = max(positives.get(v, 0.0), float(soft[c]))
-            chosen, target = sample_labels(positives, len(self.vocab.names), cfg.labels_per_image, rng)
+            positives = {v: t for v, t in positives.items() if usable[v]}
+            chosen, target = sample_labels(positives, allowed, cfg.labels_per_image, rng)
             masks = cache.label_masks(int(i))
             mt = np.zeros((len(chosen), h, w), np.float32)
             mw = np.zeros(len(chosen), np.float32)
@@ -144,6 +175,8 @@ class HeadTrainer:
     def step(self, batch) -> dict[str, float]:
         features, logits, labels, targets, mask_targets, mask_weights = batch
         scores, maps = self.net(features, logits, labels)
+        if maps.shape[-2:] != mask_targets.shape[-2:]:  # coarser maps (the pooled ablation)
+            mask_targets = nn.functional.adaptive_avg_pool2d(mask_targets, maps.shape[-2:])
         loss_score = nn.functional.binary_cross_entropy_with_logits(scores, targets)
         per_cell = nn.functional.binary_cross_entropy_with_logits(maps, mask_targets, reduction="none")
         weight = mask_weights.sum()
@@ -166,7 +199,9 @@ class HeadTrainer:
             self.load_checkpoint(checkpoint)
         history = []
         self.net.train()
-        while self.epoch < min(until or self.config.epochs, self.config.epochs):
+        while self.epoch < min(until or self.total_epochs, self.total_epochs):
+            if self.stage != self.current_stage:
+                self._enter_stage(self.stage)
             rng = np.random.default_rng([self.config.seed, self.epoch])
             order = rng.permutation(len(self.items))
             totals: dict[str, float] = {}
@@ -177,7 +212,7 @@ class HeadTrainer:
                     totals[key] = totals.get(key, 0.0) + value / self.steps_per_epoch
                 bar.set_postfix(loss=f"{totals['loss'] * self.steps_per_epoch / (s + 1):.4f}")
             self.epoch += 1
-            history.append({"epoch": self.epoch, **totals})
+            history.append({"epoch": self.epoch, "stage": self.current_stage, **totals})
             if checkpoint:
                 self.save_checkpoint(checkpoint)
         self.net.eval()
@@ -210,16 +245,54 @@ class HeadTrainer:
             raise ValueError(f"{path}: checkpoint of a different run; delete it or use its settings")
         tensors = load_file(path)
         self.net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+        self.epoch = meta["epoch"]
+        # the optimizer saved is the one of the stage that epoch ran in
+        self._enter_stage("blocks" if meta["epoch"] <= self.config.epochs else "head")
         state = self.optimizer.state_dict()
         for key, value in tensors.items():
             if key.startswith("opt."):
                 _, pid, name = key.split(".", 2)
                 state["state"].setdefault(int(pid), {})[name] = value
-        state["param_groups"] = [
-            {**group, "betas": tuple(group["betas"])} for group in meta["param_groups"]
-        ]
+        state["param_groups"] = [{**group, "betas": tuple(group["betas"])} for group in meta["param_groups"]]
         self.optimizer.load_state_dict(state)
         scheduler_state = self.scheduler.state_dict()
         scheduler_state.update(meta["scheduler"])
         self.scheduler.load_state_dict(scheduler_state)
-        self.epoch = meta["epoch"]
+
+
+def train_head(
+    records: list,
+    out: str | os.PathLike,
+    cache_dir: str | os.PathLike,
+    unseen: set[str] = frozenset(),
+    backbone: str = "efficientnet-lite0",
+    encoder: str = "minilm-l6",
+    config: TrainConfig | None = None,
+    progress: bool = True,
+    **net_options,
+) -> tuple[Model, list[dict]]:
+    """Cache features, build a head (ConSE-initialised when it has a ConSE block), train it and
+    save it to ``out``; re-running the same call resumes where it stopped."""
+    from .backbones import load_backbone
+    from .network import ConSEBlock
+
+    config = config or TrainConfig()
+    torch.manual_seed(config.seed)
+    model = Model.create(load_backbone(backbone), encoder, **net_options)
+    net = model.net
+    cache = FeatureCache.build(
+        records, model.backbone, cache_dir, input_size=net.config.input_size, progress=progress
+    )
+    conse = [b for b in net.blocks if isinstance(b, ConSEBlock)]
+    class_text = conse[0].class_text if conse else None
+    if class_text is None:
+        from .conse import class_text_embeddings
+
+        class_text = class_text_embeddings(model.encoder, model.backbone.class_names)
+    net.init_from_classifier(model.backbone.classifier, class_text)
+    if conse:
+        net.init_as_conse()
+    trainer = HeadTrainer(model, cache, config, unseen)
+    history = trainer.fit(Path(f"{out}.checkpoint"), progress=progress)
+    model.save(out)
+    return model, history
