@@ -153,13 +153,18 @@ def _prepare(source: str, photo: Path, out_dir: Path) -> list[Background]:
             return views
         image = im.convert("RGB")
     for view, box in zip(views, boxes, strict=True):
-        tile = image.crop(box)
-        scale = VIEW_SHORT_SIDE / min(tile.size)
-        if scale < 1:
-            tile = tile.resize(
-                (round(tile.width * scale), round(tile.height * scale)), Image.Resampling.LANCZOS
-            )
-        tmp = view.path.with_suffix(".tmp")
-        tile.save(tmp, "JPEG", quality=92)
-        os.replace(tmp, view.path)
+        save_photo(image.crop(box), view.path, VIEW_SHORT_SIDE)
     return views
+
+
+def save_photo(image: Image.Image, target: Path, short_side: int) -> None:
+    """Save an RGB photo as JPEG, shrunk to at most ``short_side``; atomically, so an interrupted
+    run never leaves half a file in the cache."""
+    scale = short_side / min(image.size)
+    if scale < 1:
+        image = image.resize(
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+        )
+    tmp = target.with_suffix(".tmp")
+    image.save(tmp, "JPEG", quality=92)
+    os.replace(tmp, target)
