@@ -61,7 +61,7 @@ def test_cartoon_filter(fetched):
 def test_masks_exact():
     stamps, views = split_pools("train")
     for i in range(40):
-        _, placed = compose(np.random.default_rng([7, i]), stamps, views)
+        _, placed, _ = compose(np.random.default_rng([7, i]), stamps, views)
         assert placed
         for k, obj in enumerate(placed):
             assert not (obj.visible & ~obj.alpha).any()  # only where the object's alpha is

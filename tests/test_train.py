@@ -69,6 +69,10 @@ def test_cache_resumes_and_refuses_other_images(cache, records, backbone):
     np.testing.assert_array_equal(resumed.features[2], before)
     with pytest.raises(ValueError, match="other images"):
         FeatureCache.build(records[:2], backbone, cache.root, progress=False)
+    relabelled = [Record(r.path, [*r.labels, "photo"], r.masks) for r in records]
+    again = FeatureCache.build(relabelled, backbone, cache.root, progress=False)
+    assert again.records[0]["labels"] == ["cat", "animal", "photo"]  # new labels, same features
+    np.testing.assert_array_equal(again.features[2], before)
 
 
 def test_sample_labels_keeps_positives_and_fills_negatives():

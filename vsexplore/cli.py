@@ -34,6 +34,15 @@ def _unseen(train_manifest: str, holdout: str | None) -> set[str]:
     return {lab for r in read_manifest(holdout) for lab in r.labels} - seen
 
 
+def _cmd_real_photos(args: argparse.Namespace) -> int:
+    """Write the held-out real photos (hand-labelled) and their manifest into a folder."""
+    from .data import write_manifest
+    from .data.real_photos import real_photos
+
+    print(write_manifest(real_photos(args.out), Path(args.out) / "real-photos.jsonl"))
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     """Train a head on a manifest (frozen backbone, cached features); resumes if interrupted."""
     from .data import read_manifest
@@ -44,6 +53,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         mask_weight=args.mask_weight,
+        mask_negatives=args.mask_negatives,
+        teacher_pool=args.teacher_pool,
+        head_holdout=args.head_holdout,
+        head_epochs=args.head_epochs,
         seed=args.seed,
     )
     cache = args.cache or f"{args.out}.features"
@@ -99,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_scenes_command(sub)
 
+    real = sub.add_parser("real-photos", help=_cmd_real_photos.__doc__)
+    real.add_argument("--out", required=True, help="output folder")
+    real.set_defaults(func=_cmd_real_photos)
+
     train = sub.add_parser("train", help=_cmd_train.__doc__)
     train.add_argument("manifest", help="JSON-lines manifest of labelled images (see vsexplore scenes)")
     train.add_argument("--out", required=True, help="the .safetensors file to write")
@@ -117,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--head-holdout", type=float, default=0.0, help="share of labels the head alone learns on, last"
     )
     train.add_argument("--head-epochs", type=int, default=2)
+    train.add_argument("--teacher-pool", default="max", choices=["max", "mean"])
+    train.add_argument("--mask-negatives", action="store_true", help="absent labels' maps learn zero")
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(func=_cmd_train)
 

@@ -1,6 +1,6 @@
 """Backbone feature maps of labelled images, computed once so the head trains in minutes on a CPU.
 
-Layout of a cache folder: ``meta.json`` (backbone, input size, views, records), ``features.npy``
+Layout of a cache folder: ``meta.json`` (backbone, input size, views, paths, labels), ``features.npy``
 (N, V, C, h, w) float16, ``masks.npy`` (M, h, w) float16 area fractions with ``meta["masks"]``
 naming which (image, label) each row is, and ``done.npy`` (N,) marking finished images, so an
 interrupted build resumes where it stopped. Views: the image and its mirror image (``flip``).
@@ -46,7 +46,8 @@ class FeatureCache:
 
     @property
     def records(self) -> list[dict]:
-        return self.meta["records"]
+        """Per image: its current ``labels`` and ``masks``."""
+        return self.meta["labelling"]
 
     @property
     def usable(self) -> np.ndarray:
@@ -119,28 +120,35 @@ class FeatureCache:
 
     @staticmethod
     def _start(root: Path, records: list[Record], backbone: Backbone, input_size: int, shape) -> dict:
-        """Create the files of a new cache, or check that an existing one matches."""
+        """Create the files of a new cache, or check that an existing one holds the same images.
+
+        Labels and masks may change (re-labelling never re-embeds): they are re-read when they do.
+        """
         identity = {
             "backbone": backbone.spec.name,
             "input_size": input_size,
             "views": list(VIEWS),
-            "records": [{"path": r.path, "labels": r.labels} for r in records],
+            "paths": [r.path for r in records],
         }
+        labelling = [{"labels": r.labels, "masks": r.masks} for r in records]
         meta_path = root / "meta.json"
+        channels, h, w = shape
         if meta_path.exists():
             meta = json.loads(meta_path.read_text())
             if any(meta.get(k) != v for k, v in identity.items()):
                 raise ValueError(f"{root}: holds a cache of other images or settings; use a new folder")
-            return meta
-        channels, h, w = shape
-        open_memmap(root / "features.npy", "w+", np.float16, (len(records), len(VIEWS), channels, h, w))
-        np.save(root / "done.npy", np.zeros(len(records), dtype=bool))
+            if meta["labelling"] == labelling:
+                return meta
+        else:
+            open_memmap(root / "features.npy", "w+", np.float16, (len(records), len(VIEWS), channels, h, w))
+            np.save(root / "done.npy", np.zeros(len(records), dtype=bool))
+            meta = {**identity, "map_size": [h, w], "failed": {}}
         mask_rows, masks = {}, []
         for i, rec in enumerate(records):
             for label, path in rec.masks.items():
                 mask_rows.setdefault(str(i), {})[label] = len(masks)
                 masks.append(mask_fraction(path, (h, w)))
         np.save(root / "masks.npy", np.asarray(masks, np.float16).reshape(-1, h, w))
-        meta = {**identity, "map_size": [h, w], "masks": mask_rows, "failed": {}}
+        meta.update(labelling=labelling, masks=mask_rows)
         meta_path.write_text(json.dumps(meta))
         return meta

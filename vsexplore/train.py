@@ -36,6 +36,8 @@ class TrainConfig:
     teacher_tau: float = 0.3  # an ImageNet class with pooled probability ≥ tau is a full positive
     teacher_min: float = 0.1  # soft targets below this count as negatives
     mask_weight: float = 1.0
+    mask_negatives: bool = False  # also push maps of absent labels to zero (else the score loss does)
+    teacher_pool: str = "max"  # a class counts where the classifier finds it most ("max") or overall ("mean")
     head_holdout: float = 0.0  # share of labels kept from the blocks and used to train the head alone
     head_epochs: int = 2
     seed: int = 0
@@ -134,7 +136,10 @@ class HeadTrainer:
         features = torch.from_numpy(cache.features[rows[:, 0], rows[:, 1]].astype(np.float32))
         with torch.no_grad():
             logits = self.model.backbone.location_logits(features)
-            teacher = logits.mean(dim=(2, 3)).softmax(-1).numpy()
+            if cfg.teacher_pool == "max":  # every object of a scene, not only the dominant one
+                teacher = logits.softmax(1).amax(dim=(2, 3)).numpy()
+            else:
+                teacher = logits.mean(dim=(2, 3)).softmax(-1).numpy()
         h, w = features.shape[-2:]
         label_idx, targets, mask_targets, mask_weights = [], [], [], []
         allowed = self.label_sets[self.stage]
@@ -152,12 +157,12 @@ class HeadTrainer:
             masks = cache.label_masks(int(i))
             mt = np.zeros((len(chosen), h, w), np.float32)
             mw = np.zeros(len(chosen), np.float32)
-            if masks:  # a scene: its objects are known, so absent labels have empty maps
+            if masks:  # a scene: its objects are known, so each label map has an exact target
                 for j, v in enumerate(chosen):
                     name = self.vocab.names[v]
                     if name in masks:
                         mt[j] = masks[name][:, ::-1] if view == 1 else masks[name]
-                    mw[j] = 1.0 if (name in masks or target[j] == 0) else 0.0
+                    mw[j] = 1.0 if name in masks or (cfg.mask_negatives and target[j] == 0) else 0.0
             label_idx.append(chosen)
             targets.append(target)
             mask_targets.append(mt)

@@ -103,11 +103,13 @@ SKIMAGE_PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "m
 
 @dataclass(frozen=True)
 class Background:
-    """One prepared view: its JPEG, the photo it was cut from (``source``), and its tile index."""
+    """One prepared view: its JPEG, the photo it was cut from (``source``), its tile index, and
+    the tile's box (x0, y0, x1, y1) relative to the photo."""
 
     path: Path
     source: str
     tile: int
+    region: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
 
 
 def source_photos(require_debian: bool = True) -> dict[str, Path]:
@@ -148,7 +150,13 @@ def _prepare(source: str, photo: Path, out_dir: Path) -> list[Background]:
     stem = source.replace("/", "__")
     with Image.open(photo) as im:
         boxes = _tiles(*im.size)
-        views = [Background(out_dir / f"{stem}__{i}.jpg", source, i) for i in range(len(boxes))]
+        width, height = im.size
+        views = [
+            Background(
+                out_dir / f"{stem}__{i}.jpg", source, i, (x0 / width, y0 / height, x1 / width, y1 / height)
+            )
+            for i, (x0, y0, x1, y1) in enumerate(boxes)
+        ]
         if all(v.path.exists() for v in views):
             return views
         image = im.convert("RGB")

@@ -5,6 +5,8 @@ and horizontal flip. Later objects occlude earlier ones; each object's mask is i
 minus what later objects cover, and an object placed so that it would leave an earlier one less
 than ``MIN_VISIBLE`` visible is moved or left out, so every drawn object is labelled. One 8-bit mask
 PNG per label (the union over objects carrying it, category labels included), boxes per object.
+The background's hand-labelled regions (``background_labels``: sky, water, tree…) become labels
+too, with masks where no object covers them; unseen labels never enter train scenes.
 A scene depends only on ``(seed, split, index)``: the same seed gives byte-identical files.
 """
 
@@ -19,12 +21,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .background_labels import label_masks_for
 from .backgrounds import Background, backgrounds
 from .records import Record, write_manifest
 from .stamps import Stamp, catalogue
 
 SIZE = (320, 240)
 MIN_VISIBLE = 0.3
+MIN_BACKGROUND = 0.03  # a background label must show on at least this share of the scene
 MAX_UPSCALE = 3.0
 PLACEMENT_TRIES = 10
 
@@ -73,9 +77,12 @@ def split_pools(split: str) -> tuple[list[Stamp], list[Background]]:
 
 def compose(
     rng: np.random.Generator, stamps: list[Stamp], views: list[Background]
-) -> tuple[Image.Image, list[Placed]]:
-    """One scene: the RGB image and its visible objects, drawn in order (later ones on top)."""
-    canvas = _background(rng, views[rng.integers(len(views))]).convert("RGBA")
+) -> tuple[Image.Image, list[Placed], dict[str, np.ndarray]]:
+    """One scene: the RGB image, its visible objects, drawn in order (later ones on top), and
+    the hand-labelled background regions it shows (before objects cover them)."""
+    view = views[rng.integers(len(views))]
+    background, region = _background(rng, view)
+    canvas = background.convert("RGBA")
     placed: list[Placed] = []
     for index in rng.choice(len(stamps), size=int(rng.integers(1, 5)), replace=False):
         stamp = stamps[int(index)]
@@ -93,15 +100,25 @@ def compose(
                 placed.append(Placed(stamp, alpha, alpha.copy()))
                 canvas.alpha_composite(image, dest=(x, y))
                 break
-    return canvas.convert("RGB"), placed
+    return canvas.convert("RGB"), placed, label_masks_for(view.source, region, SIZE)
 
 
-def label_masks(placed: list[Placed]) -> dict[str, np.ndarray]:
-    """Label -> union of the visible masks of the objects carrying it, labels in first-seen order."""
+def label_masks(
+    placed: list[Placed],
+    background: dict[str, np.ndarray] | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> dict[str, np.ndarray]:
+    """Label -> union of the visible masks of the objects carrying it, labels in first-seen order,
+    then background labels where no object covers them (at least ``MIN_BACKGROUND`` of the scene)."""
     masks: dict[str, np.ndarray] = {}
     for p in placed:
         for label in p.stamp.labels:
             masks[label] = masks.get(label, np.zeros_like(p.visible)) | p.visible
+    covered = np.logical_or.reduce([p.visible for p in placed]) if placed else np.zeros(SIZE[::-1], bool)
+    for label, region in (background or {}).items():
+        visible = region & ~covered
+        if label not in exclude and visible.mean() >= MIN_BACKGROUND:
+            masks[label] = masks.get(label, np.zeros_like(visible)) | visible
     return masks
 
 
@@ -113,17 +130,22 @@ def build_scenes(out_dir: str | Path, n: int, seed: int = 0, split: str = "train
     records = []
     for i in range(n):
         rng = np.random.default_rng([seed, 1 if split == "test" else 0, i])
-        image, placed = compose(rng, stamps, views)
+        image, placed, background = compose(rng, stamps, views)
         name = f"{split}-{i:05d}"
         image_path = out_dir / "images" / f"{name}.jpg"
         image.save(image_path, "JPEG", quality=90)
         mask_dir = out_dir / "masks" / name
         mask_dir.mkdir(parents=True, exist_ok=True)
+        exclude = frozenset(SPLIT["unseen_labels"]) if split == "train" else frozenset()
+        arrays = label_masks(placed, background, exclude)
         masks = {}
-        for label, mask in label_masks(placed).items():
+        for label, mask in arrays.items():
             masks[label] = str(mask_dir / f"{label.replace(' ', '_')}.png")
             Image.fromarray(mask.astype(np.uint8) * 255).save(masks[label])
-        boxes = {label: [_box(p.visible) for p in placed if label in p.stamp.labels] for label in masks}
+        boxes = {
+            label: [_box(p.visible) for p in placed if label in p.stamp.labels] or [_box(arrays[label])]
+            for label in masks
+        }
         records.append(Record(str(image_path), list(masks), masks, boxes))
     return write_manifest(records, out_dir / f"{split}.jsonl")
 
@@ -145,15 +167,19 @@ def _cmd_scenes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _background(rng: np.random.Generator, view: Background) -> Image.Image:
-    """A random 4:3 crop (60-100 % of the largest) of a background view, resized to ``SIZE``."""
+def _background(rng: np.random.Generator, view: Background) -> tuple[Image.Image, tuple[float, ...]]:
+    """A random 4:3 crop (60-100 % of the largest) of a background view, resized to ``SIZE``, and
+    the crop's box relative to the original photo."""
     image = _load(view.path, "RGB")
     full_w = min(image.width, image.height * SIZE[0] // SIZE[1])
     w = max(1, int(full_w * rng.uniform(0.6, 1.0)))
     h = w * SIZE[1] // SIZE[0]
     x = int(rng.integers(0, image.width - w + 1))
     y = int(rng.integers(0, image.height - h + 1))
-    return image.crop((x, y, x + w, y + h)).resize(SIZE, Image.Resampling.LANCZOS)
+    x0, y0, x1, y1 = view.region
+    sx, sy = (x1 - x0) / image.width, (y1 - y0) / image.height
+    region = (x0 + x * sx, y0 + y * sy, x0 + (x + w) * sx, y0 + (y + h) * sy)
+    return image.crop((x, y, x + w, y + h)).resize(SIZE, Image.Resampling.LANCZOS), region
 
 
 def _object(rng: np.random.Generator, stamp: Stamp) -> Image.Image:
