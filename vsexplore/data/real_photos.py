@@ -77,9 +77,9 @@ PHOTOS: dict[str, dict] = {
     "opencv-doc/aero3": {
         "source": "opencv-doc",
         "path": SOURCES["opencv-doc"]["aero3"],
-        "labels": ("city", "building", "tree", "forest", "road", "sky"),
-        "regions": {
-            "sky": [(0.0, 0.0, 1.0, 0.1)],
+        "labels": ("city", "building", "tree", "forest", "road", "sea", "water", "beach"),
+        "regions": {  # the hazy top band is the sea behind a beach line, not sky
+            "water": [(0.0, 0.0, 1.0, 0.17)],
             "tree": [(0.0, 0.15, 1.0, 0.3), (0.0, 0.6, 0.35, 1.0), (0.6, 0.55, 1.0, 1.0)],
         },
     },
