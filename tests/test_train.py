@@ -146,3 +146,25 @@ def test_evaluate_reports_labelling_and_localisation(backbone, minilm, records):
     assert report["unseen"]["mAP"] == pytest.approx(100 * mean_average_precision(scores, truth))
     assert 0 < report["localisation"]["mIoU"] <= 100
     assert len(report["localisation"]["sweep"]) == 41
+
+
+def test_full_finetune_trains_backbone_and_round_trips(backbone, minilm, records, tmp_path):
+    from vsexplore.finetune import FineTuner, random_crop_box
+
+    box = random_crop_box(np.random.default_rng(0), (400, 300))
+    assert 0.5 * 400 * 300 * 0.9 <= (box[2] - box[0]) * (box[3] - box[1]) <= 400 * 300
+    fresh = vx.load_backbone(precision="fp32")  # its own copy: the shared fixture must stay pretrained
+    model = new_model(fresh, minilm)
+    before = [p.clone() for p in fresh.body.parameters()][-3]
+    config = TrainConfig(epochs=1, batch_size=3, labels_per_image=10, lr=1e-3)
+    tuner = FineTuner(model, records, config)  # records include one missing file
+    history = tuner.fit(tmp_path / "ft.checkpoint", progress=False)
+    assert np.isfinite(history[0]["loss"]) and "gone.jpg" in next(iter(tuner.failed))
+    assert not torch.equal([p for p in fresh.body.parameters()][-3], before)
+    torch.testing.assert_close(tuner.teacher.classifier.weight, backbone.classifier.weight)  # teacher frozen
+    path = model.save(tmp_path / "ft.safetensors", with_backbone=True)
+    loaded = vx.load_model(path, encoder=minilm, precision="fp32")
+    paths = [r.path for r in records[:4]]
+    np.testing.assert_allclose(
+        loaded.score(paths, ["cat", "cup"]), model.score(paths, ["cat", "cup"]), atol=1e-5
+    )

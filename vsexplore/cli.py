@@ -71,6 +71,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         blocks=tuple(args.blocks.split(",")),
         compare_at=args.compare_at,
         input_size=args.input_size,
+        finetune=args.finetune,
+        device=args.device,
     )
     print(json.dumps({"model": args.out, "history": history}, indent=2))
     return 0
@@ -137,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--teacher-pool", default="max", choices=["max", "mean"])
     train.add_argument("--mask-negatives", action="store_true", help="absent labels' maps learn zero")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--finetune", action="store_true", help="train the backbone too (for a GPU)")
+    train.add_argument("--device", default="cpu", help="cpu or cuda")
     train.set_defaults(func=_cmd_train)
 
     ev = sub.add_parser("eval", help=_cmd_eval.__doc__)

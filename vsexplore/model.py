@@ -22,6 +22,7 @@ from .text import LabelEncoder, load_encoder
 
 DEFAULT_WEIGHTS_NAME = "vsexplore-default.safetensors"
 METADATA_KEY = "vsexplore"
+BACKBONE_PREFIX = "backbone."  # fine-tuned backbone weights stored beside the head
 
 
 def default_weights_path() -> Path:
@@ -89,13 +90,17 @@ class Model(ImageScorer):
     def _region_embeddings(self, features, location_logits):
         return self.net.region_embeddings(features, location_logits)
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the head and its config to one safetensors file."""
+    def save(self, path: str | os.PathLike, with_backbone: bool = False) -> Path:
+        """Write the head and its config to one safetensors file; ``with_backbone`` also stores
+        the backbone's weights (after full fine-tuning they differ from the pretrained ones)."""
         from safetensors.torch import save_file
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tensors = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
+        if with_backbone:
+            body = self.backbone.body.state_dict()
+            tensors.update({f"{BACKBONE_PREFIX}{k}": v.detach().cpu().contiguous() for k, v in body.items()})
         save_file(tensors, path, metadata={METADATA_KEY: json.dumps(self.config.to_dict())})
         return path
 
@@ -140,6 +145,10 @@ def load_model(
     backbone = load_backbone(config.backbone, weights=backbone_weights, precision=precision)
     backbone.to(device)
     encoder = load_encoder(encoder or config.encoder) if not isinstance(encoder, LabelEncoder) else encoder
+    tensors = load_file(path)
+    body = {k[len(BACKBONE_PREFIX) :]: v for k, v in tensors.items() if k.startswith(BACKBONE_PREFIX)}
+    if body:
+        backbone.body.load_state_dict(body, strict=True)
     net = VisualSemanticNet(config)
-    net.load_state_dict(load_file(path), strict=True)
+    net.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(BACKBONE_PREFIX)}, strict=True)
     return Model(net, backbone.set_precision(precision), encoder, **options)

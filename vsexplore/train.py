@@ -92,10 +92,17 @@ class HeadTrainer:
     def __init__(
         self, model: Model, cache: FeatureCache, config: TrainConfig, unseen: set[str] = frozenset()
     ):
-        self.model, self.cache, self.config = model, cache, config
-        self.vocab = Vocabulary.build(model, [r["labels"] for r in cache.records], set(unseen))
-        self.net = model.net
+        self.cache = cache
         items = [(int(i), v) for i in cache.usable for v in range(len(cache.meta["views"]))]
+        self._setup(model, config, unseen, [r["labels"] for r in cache.records], items)
+
+    def _setup(
+        self, model: Model, config: TrainConfig, unseen: set[str], labels: list[list[str]], items: list
+    ) -> None:
+        """Vocabulary, items (image index, view), label split and the first stage's optimizer."""
+        self.model, self.config = model, config
+        self.vocab = Vocabulary.build(model, labels, set(unseen))
+        self.net = model.net
         self.items = np.array(items, dtype=np.int64).reshape(-1, 2)
         self.steps_per_epoch = max(1, int(np.ceil(len(self.items) / config.batch_size)))
         held = np.random.default_rng([config.seed, 1]).random(len(self.vocab.names)) < config.head_holdout
@@ -114,39 +121,70 @@ class HeadTrainer:
         never saw — as they will not have seen unseen labels at test time."""
         return "blocks" if self.epoch < self.config.epochs else "head"
 
-    def _enter_stage(self, stage: str) -> None:
-        """Optimizer and one-cycle schedule over what learns in ``stage``."""
-        cfg = self.config
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    def trained_modules(self) -> dict[str, nn.Module]:
+        """What training changes, by checkpoint prefix."""
+        return {"net": self.net}
+
+    def _param_groups(self, stage: str) -> list[dict]:
+        """What learns in ``stage``: everything in the head, then only its conv head and pooling."""
         self.net.requires_grad_(stage == "blocks")
         self.net.head.requires_grad_(True)
         self.net.pool.requires_grad_(True)
-        params = [p for p in self.net.parameters() if p.requires_grad]
+        return [{"params": [p for p in self.net.parameters() if p.requires_grad]}]
+
+    def _enter_stage(self, stage: str) -> None:
+        """Optimizer and one-cycle schedule over what learns in ``stage``."""
+        cfg = self.config
+        groups = self._param_groups(stage)
         epochs = cfg.epochs if stage == "blocks" else cfg.head_epochs
-        self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.optimizer = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        max_lr = [g.get("lr", cfg.lr) for g in groups]
         self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            self.optimizer, max_lr=cfg.lr, total_steps=epochs * self.steps_per_epoch
+            self.optimizer, max_lr=max_lr, total_steps=epochs * self.steps_per_epoch
         )
         self.current_stage = stage
 
-    def _batch(self, rows: np.ndarray, rng: np.random.Generator):
-        """Features, per-image label vectors, targets and mask targets of one batch."""
-        cache, cfg = self.cache, self.config
-        order = np.argsort(rows[:, 0])  # memory-mapped reads in file order
-        rows = rows[order]
-        features = torch.from_numpy(cache.features[rows[:, 0], rows[:, 1]].astype(np.float32))
+    def _inputs(self, rows: np.ndarray, rng: np.random.Generator):
+        """Features (B, C, h, w), per-location logits, and per item its labels and mask fractions
+        at map resolution in the view's orientation. Here: read from the cache."""
+        rows = rows[np.argsort(rows[:, 0])]  # memory-mapped reads in file order
+        features = torch.from_numpy(self.cache.features[rows[:, 0], rows[:, 1]].astype(np.float32))
         with torch.no_grad():
             logits = self.model.backbone.location_logits(features)
-            if cfg.teacher_pool == "max":  # every object of a scene, not only the dominant one
-                teacher = logits.softmax(1).amax(dim=(2, 3)).numpy()
-            else:
-                teacher = logits.mean(dim=(2, 3)).softmax(-1).numpy()
+        labels, masks = [], []
+        for i, view in rows:
+            labels.append(self.cache.records[i]["labels"])
+            own = self.cache.label_masks(int(i))
+            masks.append({k: m[:, ::-1] if view == 1 else m for k, m in own.items()})
+        return features, logits, logits.detach(), labels, masks
+
+    def _teacher(self, teacher_logits: torch.Tensor) -> np.ndarray:
+        """ImageNet class probabilities per image: where the classifier finds each class most
+        ("max": every object of a scene counts) or over the whole image ("mean")."""
+        with torch.no_grad():
+            if self.config.teacher_pool == "max":
+                return teacher_logits.float().softmax(1).amax(dim=(2, 3)).cpu().numpy()
+            return teacher_logits.float().mean(dim=(2, 3)).softmax(-1).cpu().numpy()
+
+    def _batch(self, rows: np.ndarray, rng: np.random.Generator):
+        """Features, logits, per-image label vectors, targets and mask targets of one batch."""
+        cfg = self.config
+        inputs = self._inputs(rows, rng)
+        if inputs is None:
+            return None
+        features, logits, teacher_logits, item_labels, item_masks = inputs
+        teacher = self._teacher(teacher_logits)
         h, w = features.shape[-2:]
         label_idx, targets, mask_targets, mask_weights = [], [], [], []
         allowed = self.label_sets[self.stage]
         usable = np.zeros(len(self.vocab.names), dtype=bool)
         usable[allowed] = True
-        for b, (i, view) in enumerate(rows):
-            own = [self.vocab.index[lab] for lab in cache.records[i]["labels"] if lab in self.vocab.index]
+        for b, (own_labels, masks) in enumerate(zip(item_labels, item_masks, strict=True)):
+            own = [self.vocab.index[lab] for lab in own_labels if lab in self.vocab.index]
             positives = dict.fromkeys(own, 1.0)
             soft = np.minimum(1.0, teacher[b] / cfg.teacher_tau)
             for c in np.flatnonzero((soft >= cfg.teacher_min) & (self.vocab.imagenet >= 0)):
@@ -154,32 +192,33 @@ class HeadTrainer:
                 positives[v] = max(positives.get(v, 0.0), float(soft[c]))
             positives = {v: t for v, t in positives.items() if usable[v]}
             chosen, target = sample_labels(positives, allowed, cfg.labels_per_image, rng)
-            masks = cache.label_masks(int(i))
             mt = np.zeros((len(chosen), h, w), np.float32)
             mw = np.zeros(len(chosen), np.float32)
-            if masks:  # a scene: its objects are known, so each label map has an exact target
-                for j, v in enumerate(chosen):
-                    name = self.vocab.names[v]
-                    if name in masks:
-                        mt[j] = masks[name][:, ::-1] if view == 1 else masks[name]
-                    mw[j] = 1.0 if name in masks or (cfg.mask_negatives and target[j] == 0) else 0.0
+            for j, v in enumerate(chosen):  # scenes: each present label's map has an exact target
+                name = self.vocab.names[v]
+                if name in masks:
+                    mt[j] = masks[name]
+                mw[j] = 1.0 if name in masks or (masks and cfg.mask_negatives and target[j] == 0) else 0.0
             label_idx.append(chosen)
             targets.append(target)
             mask_targets.append(mt)
             mask_weights.append(mw)
-        labels = self.vocab.vectors[torch.from_numpy(np.stack(label_idx))]
+        device = features.device
+        labels = self.vocab.vectors[torch.from_numpy(np.stack(label_idx))].to(device)
         return (
             features,
             logits,
             labels,
-            torch.from_numpy(np.stack(targets)),
-            torch.from_numpy(np.stack(mask_targets)),
-            torch.from_numpy(np.stack(mask_weights)),
+            torch.from_numpy(np.stack(targets)).to(device),
+            torch.from_numpy(np.stack(mask_targets)).to(device),
+            torch.from_numpy(np.stack(mask_weights)).to(device),
         )
 
     def step(self, batch) -> dict[str, float]:
         features, logits, labels, targets, mask_targets, mask_weights = batch
-        scores, maps = self.net(features, logits, labels)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
+            scores, maps = self.net(features, logits, labels)
+        scores, maps = scores.float(), maps.float()
         if maps.shape[-2:] != mask_targets.shape[-2:]:  # coarser maps (the pooled ablation)
             mask_targets = nn.functional.adaptive_avg_pool2d(mask_targets, maps.shape[-2:])
         loss_score = nn.functional.binary_cross_entropy_with_logits(scores, targets)
@@ -203,7 +242,7 @@ class HeadTrainer:
         if checkpoint and Path(checkpoint).exists():
             self.load_checkpoint(checkpoint)
         history = []
-        self.net.train()
+        self._train_mode()
         while self.epoch < min(until or self.total_epochs, self.total_epochs):
             if self.stage != self.current_stage:
                 self._enter_stage(self.stage)
@@ -213,7 +252,10 @@ class HeadTrainer:
             bar = tqdm(range(self.steps_per_epoch), desc=f"epoch {self.epoch + 1}", disable=not progress)
             for s in bar:
                 rows = self.items[order[s * self.config.batch_size : (s + 1) * self.config.batch_size]]
-                for key, value in self.step(self._batch(rows, rng)).items():
+                batch = self._batch(rows, rng)
+                if batch is None:  # every image of the batch was unreadable
+                    continue
+                for key, value in self.step(batch).items():
                     totals[key] = totals.get(key, 0.0) + value / self.steps_per_epoch
                 bar.set_postfix(loss=f"{totals['loss'] * self.steps_per_epoch / (s + 1):.4f}")
             self.epoch += 1
@@ -223,15 +265,22 @@ class HeadTrainer:
         self.net.eval()
         return history
 
+    def _train_mode(self) -> None:
+        self.net.train()
+
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Head, optimizer moments and schedule position in one safetensors file (no pickle)."""
         from safetensors.torch import save_file
 
-        tensors = {f"net.{k}": v.detach().contiguous() for k, v in self.net.state_dict().items()}
+        tensors = {
+            f"{name}.{k}": v.detach().cpu().contiguous()
+            for name, module in self.trained_modules().items()
+            for k, v in module.state_dict().items()
+        }
         state = self.optimizer.state_dict()
         for pid, moments in state["state"].items():
             for key, value in moments.items():
-                tensors[f"opt.{pid}.{key}"] = torch.as_tensor(value).contiguous()
+                tensors[f"opt.{pid}.{key}"] = torch.as_tensor(value).cpu().contiguous()
         meta = {"epoch": self.epoch, "train": asdict(self.config), "net": self.net.config.to_dict()}
         meta["param_groups"] = state["param_groups"]  # the schedule's current lr and momentum
         meta["scheduler"] = {k: v for k, v in self.scheduler.state_dict().items() if k != "anneal_func"}
@@ -248,8 +297,10 @@ class HeadTrainer:
         expected = json.loads(json.dumps({"train": asdict(self.config), "net": self.net.config.to_dict()}))
         if meta["train"] != expected["train"] or meta["net"] != expected["net"]:
             raise ValueError(f"{path}: checkpoint of a different run; delete it or use its settings")
-        tensors = load_file(path)
-        self.net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+        tensors = load_file(path, device=str(self.device))
+        for name, module in self.trained_modules().items():
+            prefix = f"{name}."
+            module.load_state_dict({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)})
         self.epoch = meta["epoch"]
         # the optimizer saved is the one of the stage that epoch ran in
         self._enter_stage("blocks" if meta["epoch"] <= self.config.epochs else "head")
@@ -273,21 +324,22 @@ def train_head(
     backbone: str = "efficientnet-lite0",
     encoder: str = "minilm-l6",
     config: TrainConfig | None = None,
+    finetune: bool = False,
+    device: str = "cpu",
     progress: bool = True,
     **net_options,
 ) -> tuple[Model, list[dict]]:
-    """Cache features, build a head (ConSE-initialised when it has a ConSE block), train it and
-    save it to ``out``; re-running the same call resumes where it stopped."""
+    """Build a head (ConSE-initialised when it has a ConSE block), train it and save it to
+    ``out``; re-running the same call resumes where it stopped. Frozen backbone (default):
+    features are cached once in ``cache_dir``. ``finetune``: backbone and head learn together
+    from augmented images (meant for a GPU, ``device="cuda"``)."""
     from .backbones import load_backbone
     from .network import ConSEBlock
 
     config = config or TrainConfig()
     torch.manual_seed(config.seed)
-    model = Model.create(load_backbone(backbone), encoder, **net_options)
+    model = Model.create(load_backbone(backbone).to(device), encoder, **net_options)
     net = model.net
-    cache = FeatureCache.build(
-        records, model.backbone, cache_dir, input_size=net.config.input_size, progress=progress
-    )
     conse = [b for b in net.blocks if isinstance(b, ConSEBlock)]
     class_text = conse[0].class_text if conse else None
     if class_text is None:
@@ -297,7 +349,15 @@ def train_head(
     net.init_from_classifier(model.backbone.classifier, class_text)
     if conse:
         net.init_as_conse()
-    trainer = HeadTrainer(model, cache, config, unseen)
+    if finetune:
+        from .finetune import FineTuner
+
+        trainer = FineTuner(model, records, config, unseen)
+    else:
+        cache = FeatureCache.build(
+            records, model.backbone, cache_dir, input_size=net.config.input_size, progress=progress
+        )
+        trainer = HeadTrainer(model, cache, config, unseen)
     history = trainer.fit(Path(f"{out}.checkpoint"), progress=progress)
-    model.save(out)
+    model.save(out, with_backbone=finetune)
     return model, history
