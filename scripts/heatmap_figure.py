@@ -2,8 +2,9 @@
 
     python scripts/heatmap_figure.py MODEL.safetensors MANIFEST.jsonl OUT.png [--labels sky,water,...]
 
-Each row: the photo, then per label the photo tinted by the model's map (and ConSE's below it).
-Photos are taken from the manifest in order, keeping those that carry one of the labels.
+Each row: the photo, then per label the photo tinted by the model's map (and ConSE's below it),
+each map stretched to its own range so the figure shows *where*; the number on a tile is the
+image-level score. Photos are those of the manifest showing the most of the labels.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     labels = args.labels.split(",")
     model, conse = vx.load_model(args.model), vx.ConSE()
-    records = [r for r in read_manifest(args.manifest) if set(labels) & set(r.labels)][: args.rows]
+    wanted = set(labels)
+    records = sorted(read_manifest(args.manifest), key=lambda r: -len(wanted & set(r.labels)))[: args.rows]
     sheet = Image.new("RGB", (TILE * (len(labels) + 1), TILE * 2 * len(records) + 20), "white")
     draw = ImageDraw.Draw(sheet)
     for j, label in enumerate(labels):
@@ -49,15 +51,17 @@ def main() -> None:
         image = np.asarray(photo, np.float32)
         y = 20 + 2 * TILE * i
         sheet.paste(photo, (0, y))
-        draw.text(
-            (4, y + TILE + 4), "top: ours\nbottom: ConSE\n" + ", ".join(record.labels[:4]), fill="black"
-        )
-        ours = model.heatmaps(record.path, labels, size=(TILE, TILE))
-        theirs = conse.heatmaps(record.path, labels, size=(TILE, TILE))
-        theirs = (theirs - theirs.min()) / max(np.ptp(theirs), 1e-6)  # ConSE maps span ~0.5–1
-        for j in range(len(labels)):
-            sheet.paste(tint(image, ours[j]), (TILE * (j + 1), y))
-            sheet.paste(tint(image, theirs[j]), (TILE * (j + 1), y + TILE))
+        caption = "top: ours\nbottom: ConSE\n* = in the photo\n" + ", ".join(record.labels[:4])
+        draw.text((4, y + TILE + 4), caption, fill="black")
+        for row, scorer in enumerate((model, conse)):
+            maps = scorer.heatmaps(record.path, labels, size=(TILE, TILE))
+            scores = scorer.score(record.path, labels)[0]
+            for j in range(len(labels)):
+                stretched = (maps[j] - maps[j].min()) / max(float(np.ptp(maps[j])), 1e-6)
+                x, y_tile = TILE * (j + 1), y + row * TILE
+                sheet.paste(tint(image, stretched), (x, y_tile))
+                mark = "*" if labels[j] in record.labels else ""
+                draw.text((x + 4, y_tile + 4), f"{scores[j]:.2f}{mark}", fill="white")
     sheet.save(args.out)
     print(args.out)
 
