@@ -84,7 +84,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from .data import read_manifest
     from .data.stamps import catalogue
     from .evaluate import evaluate
-    from .model import load_model
+    from .model import load_model, read_config
+    from .text import load_encoder
 
     records = read_manifest(args.manifest)
     seen = sorted({lab for r in read_manifest(args.seen_from) for lab in r.labels})
@@ -93,9 +94,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.classes not in ("scene-objects", ""):
         classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     size = {"input_size": args.input_size} if args.input_size else {}
-    scorers = {path: load_model(path, **size) for path in args.model}
+
+    def lenient(name: str):  # evaluation drops unknown words of a label instead of failing
+        return load_encoder(name, oov="drop")
+
+    scorers = {
+        path: load_model(path, encoder=lenient(read_config(path).encoder), **size) for path in args.model
+    }
     if args.conse:
-        scorers["ConSE"] = ConSE(encoder=args.encoder, **size)
+        scorers["ConSE"] = ConSE(encoder=lenient(args.encoder), **size)
     report = {
         name: evaluate(s, records, seen, unseen, classes, refine=args.refine) for name, s in scorers.items()
     }

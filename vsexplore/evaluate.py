@@ -57,8 +57,15 @@ def evaluate(
 ) -> dict:
     """Labelling measures for seen/unseen/all labels and, when ``classes`` are given (object
     names whose masks are exclusive), localisation mIoU over ``thresholds`` — for the plain
-    upsampled maps and, with ``refine``, for maps snapped to superpixels."""
+    upsampled maps and, with ``refine``, for maps snapped to superpixels. Labels the scorer's
+    encoder cannot read at all (no known word) are left out and listed in the report."""
     vocabulary = list(dict.fromkeys([*seen, *unseen]))
+    known = scorer.encoder.encode_known(vocabulary)[1]
+    dropped = [lab for lab, ok in zip(vocabulary, known, strict=True) if not ok]
+    vocabulary = [lab for lab, ok in zip(vocabulary, known, strict=True) if ok]
+    seen = [lab for lab in seen if lab not in dropped]
+    unseen = [lab for lab in unseen if lab not in dropped]
+    classes = [c for c in classes if c not in dropped]
     targets = np.array([[lab in r.labels for lab in vocabulary] for r in records], dtype=bool)
     classes = list(classes)
     iou = IoUAccumulator(classes, thresholds)
@@ -100,4 +107,5 @@ def evaluate(
                 "sweep": dict(zip(map(float, thresholds), map(float, 100 * acc.miou()), strict=True)),
             }
     report["images"] = len(records)
+    report["labels the encoder cannot read"] = dropped
     return report

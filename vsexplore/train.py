@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -56,20 +57,23 @@ class Vocabulary:
 
     @classmethod
     def build(cls, model: Model, record_labels: list[list[str]], exclude: set[str]) -> Vocabulary:
+        """Record labels and ImageNet class names, minus ``exclude``; words the encoder does not
+        know are dropped from a label, and labels with no known word are left out (warned)."""
         own = sorted({lab for labels in record_labels for lab in labels} - exclude)
-        classes = model.backbone.class_names
-        known = model.encoder.encode_known(classes)[1]
-        names = list(
-            dict.fromkeys(own + [c for c, ok in zip(classes, known, strict=True) if ok and c not in exclude])
-        )
+        classes = [c for c in model.backbone.class_names if c not in exclude]
+        candidates = list(dict.fromkeys(own + classes))
+        vectors, known = model.encoder.encode_known(candidates)
+        if not known[: len(own)].all():
+            missing = [lab for lab, ok in zip(own, known, strict=False) if not ok]
+            warnings.warn(
+                f"{model.encoder.name} knows no word of labels {missing}; not trained", stacklevel=2
+            )
+        names = [c for c, ok in zip(candidates, known, strict=True) if ok]
         index = {name: i for i, name in enumerate(names)}
         imagenet = np.array(
-            [
-                index.get(c, -1) if ok and c not in exclude else -1
-                for c, ok in zip(classes, known, strict=True)
-            ]
+            [index.get(c, -1) if c not in exclude else -1 for c in model.backbone.class_names]
         )
-        return cls(names, torch.from_numpy(model.encoder.encode(names)), imagenet)
+        return cls(names, torch.from_numpy(vectors[known]), imagenet)
 
 
 def sample_labels(
