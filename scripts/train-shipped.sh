@@ -39,8 +39,14 @@ unseen = {enc: r[f"{sys.argv[1]}/{enc}.safetensors"]["unseen"]["mAP"] for enc, r
 print(max(unseen, key=unseen.get))  # the default encoder is the one that wins on unseen labels
 PY
 )
-log "default encoder: $winner"
-cp "$R/$winner.safetensors" weights/vsexplore-default.safetensors
+log "default encoder: $winner; shipped at 448 px input (14×14 maps), see the model card"
+python - "$R/$winner.safetensors" <<'PY'
+import sys
+import vsexplore as vx
+model = vx.load_model(sys.argv[1])
+model.net.config.input_size = 448
+model.save("weights/vsexplore-default.safetensors")
+PY
 python scripts/heatmap_figure.py weights/vsexplore-default.safetensors "$DATA/real/real-photos.jsonl" \
   weights/heatmaps.png --rows 6
 log "done: tables in $R/tables.md"

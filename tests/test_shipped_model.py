@@ -21,7 +21,7 @@ def shipped():
 def test_shipped_model_is_the_documented_one(shipped):
     config = shipped.config
     assert config.backbone == "efficientnet-lite0" and config.blocks[0] == "conse"
-    assert config.k == 5 and config.compare_at == "conv"
+    assert config.k == 5 and config.compare_at == "conv" and config.input_size == 448
 
 
 def test_shipped_model_ranks_real_photos(shipped, photo_files):
@@ -31,9 +31,11 @@ def test_shipped_model_ranks_real_photos(shipped, photo_files):
 
 
 def test_shipped_heatmaps_sit_on_their_things(shipped):
-    # astronaut: the person fills the left two thirds; camera: sky above, grass below
-    person = shipped.heatmaps(photo("astronaut"), ["person"])[0]
-    assert person[:, :4].mean() > person[:, 5:].mean()
-    sky, grass = shipped.heatmaps(photo("camera"), ["sky", "grass"])
-    assert sky[:2].mean() > sky[5:].mean()
-    assert grass[5:].mean() > grass[:2].mean()
+    # astronaut: the person fills the left two thirds, a flag stands at the left edge;
+    # camera: a man on a lawn, the grass filling the lower half
+    person, flag = shipped.heatmaps(photo("astronaut"), ["person", "flag"])
+    width = person.shape[1]
+    assert person[:, : int(0.4 * width)].mean() > 3 * person[:, int(0.6 * width) :].mean()
+    assert flag[:, : int(0.15 * width)].mean() > 3 * flag[:, int(0.15 * width) :].mean()
+    grass = shipped.heatmaps(photo("camera"), ["grass"])[0]
+    assert grass[grass.shape[0] // 2 :].mean() > grass[: grass.shape[0] // 2].mean()
