@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh lab
 . .venv/bin/activate
-exec jupyter lab examples/00-quickstart.ipynb --ip=127.0.0.1 --no-browser "$@"
+as_root=()
+[ "$(id -u)" = 0 ] && as_root=(--allow-root)  # containers and CI machines often run as root
+exec jupyter lab examples/00-quickstart.ipynb --ip=127.0.0.1 --no-browser "${as_root[@]}" "$@"
