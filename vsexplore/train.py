@@ -5,7 +5,9 @@ Per image and view, the label set is every positive plus random negatives up to
 the backbone's classifier finds in the view (the teacher: soft target ``min(1, p / tau)``).
 Loss: binary cross-entropy on the pooled scores, plus, where a record has masks, per-location
 cross-entropy of each label map against the mask's area fraction. One-cycle schedule; a
-safetensors checkpoint after every epoch, from which an interrupted run resumes.
+safetensors checkpoint after every epoch, from which an interrupted run resumes. With
+``head_holdout`` a second stage follows in which only the conv head learns, on labels the blocks
+never saw (see :attr:`HeadTrainer.stage`). :mod:`vsexplore.finetune` trains the backbone too.
 """
 
 from __future__ import annotations
