@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
+from .analysis import upsample_maps
 from .data.records import Record
 from .images import load_image
 from .metrics import IoUAccumulator, f1_at_k, label_ranking_ap, mean_average_precision
@@ -36,14 +37,6 @@ def truth_map(record: Record, classes: Sequence[str]) -> tuple[np.ndarray, list[
         truth = np.zeros(mask.shape, np.int64) if truth is None else truth
         truth[mask] = classes.index(label) + 1
     return truth, present
-
-
-def upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(L, h, w) maps → (L, H, W), bilinear, as the scorers' ``heatmaps(size=...)`` do."""
-    import torch
-
-    t = torch.from_numpy(maps)[None]
-    return torch.nn.functional.interpolate(t, size=size, mode="bilinear", align_corners=False)[0].numpy()
 
 
 def evaluate(
@@ -79,7 +72,7 @@ def evaluate(
                 truth, present = truth_map(record, classes)
                 if present:
                     own = batch_maps[b][[class_columns[classes.index(c)] for c in present]]
-                    dense = upsample(own, truth.shape)
+                    dense = upsample_maps(own, truth.shape)
                     iou.add(dense, present, truth)
                     if refine:
                         image = np.asarray(load_image(record.path).resize(truth.shape[::-1]))
