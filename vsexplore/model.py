@@ -142,8 +142,8 @@ def load_model(
             )
         raise FileNotFoundError(f"{path}: no such weights file")
     config = read_config(path)
-    backbone = load_backbone(config.backbone, weights=backbone_weights, precision=precision)
-    backbone.to(device)
+    # precision is chosen after the move: whether bf16 pays off depends on the device
+    backbone = load_backbone(config.backbone, weights=backbone_weights).to(device).set_precision(precision)
     encoder = load_encoder(encoder or config.encoder) if not isinstance(encoder, LabelEncoder) else encoder
     tensors = load_file(path)
     body = {k[len(BACKBONE_PREFIX) :]: v for k, v in tensors.items() if k.startswith(BACKBONE_PREFIX)}
@@ -151,4 +151,4 @@ def load_model(
         backbone.body.load_state_dict(body, strict=True)
     net = VisualSemanticNet(config)
     net.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(BACKBONE_PREFIX)}, strict=True)
-    return Model(net, backbone.set_precision(precision), encoder, **options)
+    return Model(net, backbone, encoder, **options)

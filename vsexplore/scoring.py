@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
-from torch import nn
 
+from .analysis import upsample_maps
 from .backbones import Backbone
 from .images import ImageLike, as_list, load_image, to_tensor
 from .text import LabelEncoder
@@ -105,10 +105,10 @@ class ImageScorer:
         """Per-label maps (L, h, w) in [0, 1], or bilinearly upsampled to ``size = (H, W)``."""
         batch = torch.stack([self.preprocess(image)])
         maps = self._scores_and_maps(*self.features(batch), self.encode_labels(labels))[1]
+        maps = maps[0].float().cpu().numpy()
         if size is not None:
-            maps = nn.functional.interpolate(maps, size=tuple(size), mode="bilinear", align_corners=False)
-            maps = maps.clamp(0.0, 1.0)
-        return maps[0].cpu().numpy().astype(np.float32)
+            maps = np.clip(upsample_maps(maps, size), 0.0, 1.0)
+        return maps.astype(np.float32)
 
     @torch.inference_mode()
     def region_embeddings(self, images: ImageLike | Iterable[ImageLike]) -> np.ndarray:
