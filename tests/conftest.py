@@ -49,3 +49,14 @@ def glove():
 @pytest.fixture(scope="session", params=["minilm", "glove"])
 def encoder(request):
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def bad_corpus(tmp_path_factory):
+    """Awkward and broken image files with what loading each should do: see tests/bad_inputs.py.
+
+    Shared by the session: to make the ``vanishing`` case vanish, copy it somewhere of your own first.
+    """
+    from bad_inputs import build_bad_corpus
+
+    return build_bad_corpus(tmp_path_factory.mktemp("bad_inputs"))

@@ -8,8 +8,13 @@ Aspect ratios are not preserved; the backbone is tolerant to this and nothing is
 from __future__ import annotations
 
 import os
+import re
+import stat
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -22,12 +27,42 @@ class ImageError(ValueError):
     """An input that cannot be turned into an RGB image; the message names it and says why."""
 
 
+def display_path(path: str | bytes | os.PathLike) -> str:
+    """A printable, UTF-8-safe form of any path, for messages, logs and stored records.
+
+    File names are bytes on Linux; Python shows a name that is not valid UTF-8 as a str holding
+    surrogate escapes (``os.fsdecode(b"caf\\xe9.jpg") == "caf\\udce9.jpg"``), which cannot be printed
+    or written as UTF-8. Here such bytes are shown as ``\\xe9`` escapes, and control characters
+    (newlines, tabs, ...) as escapes too, so the result is one printable line: ``"caf\\xe9.jpg"``.
+    Valid non-ASCII names (``"café.jpg"``) are kept as they are. Never raises for a path.
+    """
+    try:
+        raw = os.fspath(path)
+    except TypeError:
+        raw = str(path)
+    if isinstance(raw, bytes):
+        text = raw.decode("utf-8", "backslashreplace")
+    else:
+        try:
+            text = os.fsencode(raw).decode("utf-8", "backslashreplace")
+        except UnicodeError:  # a lone surrogate that surrogateescape cannot map back to a byte
+            text = raw.encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _describe(source: ImageLike) -> str:
-    if isinstance(source, (str, os.PathLike)):
-        return repr(os.fspath(source))
+    if isinstance(source, (str, bytes, os.PathLike)):
+        return f"'{display_path(source)}'"
     if isinstance(source, np.ndarray):
         return f"array of shape {source.shape} and dtype {source.dtype}"
     return f"{type(source).__name__} image"
+
+
+def _why(err: BaseException) -> str:
+    """An exception's text, safe to print (it may quote a file name with surrogate escapes)."""
+    return str(err).encode("utf-8", "backslashreplace").decode("utf-8") or type(err).__name__
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
@@ -45,7 +80,11 @@ def _to_8bit(img: Image.Image) -> Image.Image:
 
 def to_rgb(img: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
     """Any PIL mode → RGB: EXIF orientation applied, transparency composited on ``background``."""
-    img = ImageOps.exif_transpose(img)
+    img.load()
+    try:
+        img = ImageOps.exif_transpose(img)
+    except (SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+        img = img.copy()  # an unreadable EXIF block: keep the pixels as stored rather than fail
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         img = _to_8bit(img)
     if img.mode == "P":
@@ -69,11 +108,78 @@ def _array_to_pil(arr: np.ndarray) -> Image.Image:
     raise ImageError(f"array of shape {arr.shape}: expected H×W×3 (RGB), H×W×4 (RGBA) or H×W")
 
 
+def _open_file(path: Path, name: str) -> BinaryIO:
+    """Open a file for reading, or raise an ImageError saying why it cannot be and what to do."""
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise ImageError(f"{name}: is a folder, not an image file; pass the image files inside it")
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device would block or never end
+            raise ImageError(f"{name}: not a regular file; pass an image file")
+        if info.st_size == 0:
+            raise ImageError(
+                f"{name}: empty file (0 bytes), not an image; it may not have finished copying or "
+                "downloading: copy it again or leave it out"
+            )
+        return open(path, "rb")  # load_image closes it
+    except FileNotFoundError as err:
+        raise ImageError(
+            f"{name}: no such file (moved or deleted since it was listed?); "
+            "check the path, or list the folder again"
+        ) from err
+    except IsADirectoryError as err:
+        raise ImageError(f"{name}: is a folder, not an image file; pass the image files inside it") from err
+    except PermissionError as err:
+        raise ImageError(f"{name}: permission denied; make the file readable or leave it out") from err
+    except OSError as err:
+        raise ImageError(f"{name}: cannot be opened ({_why(err)}); check the path and the disk") from err
+
+
+def _claimed_size(fp: BinaryIO) -> tuple[int, int] | None:
+    """The width × height a file's header claims, read without Pillow's size check (for messages)."""
+    try:
+        fp.seek(0)
+        prefix = fp.read(16)
+        Image.init()
+        for fmt in Image.ID:
+            factory, accept = Image.OPEN[fmt]
+            result = accept(prefix) if accept else True
+            if not result or isinstance(result, str):  # as Image.open: a str is a "cannot read" warning
+                continue
+            try:
+                fp.seek(0)
+                return factory(fp, "").size
+            except Exception:  # another format may still read it
+                continue
+    except Exception:  # only the message loses the size
+        pass
+    return None
+
+
+def _too_large(name: str, fp: BinaryIO, err: Exception) -> ImageError:
+    size = _claimed_size(fp)
+    limit = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
+    if size is not None:
+        claims = f"{size[0]}×{size[1]} = {size[0] * size[1]:,} pixels"
+    else:
+        found = re.search(r"(\d+) pixels", str(err))
+        claims = f"{int(found.group(1)):,} pixels" if found else "more pixels than allowed"
+    over = f", over Pillow's limit of {limit:,} (2 × PIL.Image.MAX_IMAGE_PIXELS)" if limit else ""
+    return ImageError(
+        f"{name}: too large to decode safely: its header claims {claims}{over}, "
+        "so it was not decoded; shrink it first (e.g. to at most 10000 pixels on the long side), or, "
+        "if you trust the file, raise PIL.Image.MAX_IMAGE_PIXELS"
+    )
+
+
 def load_image(source: ImageLike, draft_size: int | None = None) -> Image.Image:
     """Open a path, PIL image or uint8 array as an RGB PIL image.
 
-    ``draft_size`` lets JPEG decoding skip resolution it will not need (PIL draft mode).
-    Raises :class:`ImageError` naming the file when it is missing, unreadable or too large.
+    ``draft_size`` lets JPEG decoding skip resolution it will not need (PIL draft mode): the image
+    comes back at least ``draft_size`` pixels on each side where it was that large, EXIF orientation
+    applied as always. Raises :class:`ImageError` naming the file (see :func:`display_path`) when it
+    is missing, empty, unreadable, not an image, damaged or too large, saying what to do about it.
+    Sizes are checked from the header before anything is decoded.
     """
     if isinstance(source, np.ndarray):
         return to_rgb(_array_to_pil(source))
@@ -81,23 +187,33 @@ def load_image(source: ImageLike, draft_size: int | None = None) -> Image.Image:
         return to_rgb(source)
     if not isinstance(source, (str, os.PathLike)):
         raise ImageError(f"cannot read {type(source).__name__}: pass a path, PIL image or array")
-    path = Path(source)
-    try:
-        with Image.open(path) as img:
-            if draft_size and img.format == "JPEG":
-                img.draft("RGB", (draft_size, draft_size))
-            img.load()
-            return to_rgb(img)
-    except FileNotFoundError as err:
-        raise ImageError(f"{_describe(source)}: no such file") from err
-    except IsADirectoryError as err:
-        raise ImageError(f"{_describe(source)}: is a folder, not an image file") from err
-    except UnidentifiedImageError as err:
-        raise ImageError(f"{_describe(source)}: not an image file PIL can read") from err
-    except Image.DecompressionBombError as err:
-        raise ImageError(f"{_describe(source)}: too large to decode safely ({err}); shrink it first") from err
-    except (OSError, SyntaxError, ValueError) as err:
-        raise ImageError(f"{_describe(source)}: damaged or truncated image ({err})") from err
+    name = _describe(source)
+    with _open_file(Path(source), name) as fp:
+        try:
+            with Image.open(fp) as img:  # reads the header only; Pillow refuses huge sizes here
+                if draft_size:
+                    img.draft("RGB", (draft_size, draft_size))  # JPEG only; a no-op for other formats
+                img.load()
+                return to_rgb(img)
+        except UnidentifiedImageError as err:
+            raise ImageError(
+                f"{name}: not an image file Pillow can read (text, video or an unsupported format?); "
+                "convert it to JPEG or PNG, or leave it out"
+            ) from err
+        except Image.DecompressionBombError as err:
+            raise _too_large(name, fp, err) from err
+        except OSError as err:
+            if err.errno is not None:  # the disk, not the data: e.g. a network share went away
+                raise ImageError(
+                    f"{name}: reading it failed ({_why(err)}); check the file is still there and readable"
+                ) from err
+            raise ImageError(
+                f"{name}: damaged or truncated image ({_why(err)}); copy or export it again, or leave it out"
+            ) from err
+        except (SyntaxError, ValueError, EOFError, struct.error, zlib.error) as err:
+            raise ImageError(
+                f"{name}: damaged or truncated image ({_why(err)}); copy or export it again, or leave it out"
+            ) from err
 
 
 def to_tensor(img: Image.Image, size: int, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
