@@ -9,17 +9,20 @@ from .backbones import BACKBONES, load_backbone
 from .baselines import ConSE
 from .images import ImageError, load_image
 from .model import Model, load_model
+from .store import Collection, StoreError
 from .text import ENCODERS, LabelError, UnknownWordsError, load_encoder
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BACKBONES",
+    "Collection",
     "ENCODERS",
     "ConSE",
     "ImageError",
     "LabelError",
     "Model",
+    "StoreError",
     "UnknownWordsError",
     "load_backbone",
     "load_encoder",

@@ -25,8 +25,11 @@ def class_text_embeddings(encoder: LabelEncoder, class_names: list[str]) -> torc
 
 
 def top_probabilities(logits: torch.Tensor, top_t: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Softmax over classes (dim 1), keep the T most probable: (values, indices), dim 1 = T."""
-    return logits.float().softmax(dim=1).topk(top_t, dim=1)
+    """Softmax over classes (dim 1), keep the T most probable: (values, indices), dim 1 = T.
+
+    Computed in float32, or in float64 when given float64 logits."""
+    logits = logits if logits.dtype == torch.float64 else logits.float()
+    return logits.softmax(dim=1).topk(top_t, dim=1)
 
 
 def concept_mixture(probs: torch.Tensor, indices: torch.Tensor, class_text: torch.Tensor) -> torch.Tensor:

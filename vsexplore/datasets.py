@@ -41,3 +41,12 @@ def sample(path: str | Path | None = None) -> Path:
     build_scenes(root / "scenes", TEST_SCENES, seed=0, split="test")
     (root / MARKER).write_text("photos/ and scenes/ complete\n")
     return root
+
+
+def sample_collection(store: str | Path | None = None, progress: bool = False):
+    """The bundled sample's real photos embedded into a store (built once, then just opened)."""
+    from .store import Collection
+
+    photos = sample() / "photos"
+    store = Path(store) if store is not None else cache_dir("sample") / "photos.vsx"
+    return Collection.build(photos, store=store, progress=progress)

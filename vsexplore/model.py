@@ -52,6 +52,7 @@ class Model(ImageScorer):
         options.setdefault("input_size", config.input_size)
         super().__init__(backbone, encoder, **options)
         self.net = net.to(self.device).eval()
+        self.weights_path: Path | None = None  # set when loaded from a file
 
     @property
     def config(self) -> NetConfig:
@@ -151,4 +152,6 @@ def load_model(
         backbone.body.load_state_dict(body, strict=True)
     net = VisualSemanticNet(config)
     net.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(BACKBONE_PREFIX)}, strict=True)
-    return Model(net, backbone, encoder, **options)
+    model = Model(net, backbone, encoder, **options)
+    model.weights_path = path  # workers of a cluster load the same file
+    return model
