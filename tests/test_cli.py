@@ -59,3 +59,42 @@ def test_train_then_eval(photo_files, tmp_path, capsys):
     report = json.loads(report_path.read_text())
     assert set(report) == {str(out), "ConSE"}
     assert report["ConSE"]["unseen"]["labels"] == 1 and report["ConSE"]["seen"]["labels"] == 1
+
+
+def test_embed_query_search(photo_files, tmp_path, capsys):
+    """embed → query → search on real photos, with a broken file listed, not fatal."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name, path in photo_files.items():
+        (folder / f"{name}.jpg").write_bytes(open(path, "rb").read())
+    (folder / "broken.jpg").write_text("not a photo")
+    store = str(tmp_path / "photos.vsx")
+    assert main(["embed", str(folder), "--store", store, "--chunk-size", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "4 images embedded" in out and "skipped" in out and "broken.jpg" in out
+
+    assert main(["query", store, "cat", "--top", "2", "--json"]) == 0
+    ranking = json.loads(capsys.readouterr().out)
+    assert ranking[0]["path"].endswith("chelsea.jpg") and len(ranking) == 2
+
+    assert main(["search", store, "--concept", "person=all", "--concept", "cup=-all", "--json"]) == 0
+    ranking = json.loads(capsys.readouterr().out)
+    assert ranking[0]["path"].endswith("astronaut.jpg") and ranking[-1]["path"].endswith("coffee.jpg")
+
+
+def test_grid_language():
+    import numpy as np
+    import pytest
+
+    from vsexplore.grids import parse_concepts, parse_grid
+
+    assert parse_grid("top").tolist() == [[1, 1, 1], [0, 0, 0], [0, 0, 0]]
+    assert (parse_grid("-all") == -1).all()
+    assert parse_grid("bottom-left+center")[2, 0] == 1 and parse_grid("bottom-left+center")[1, 1] == 1
+    np.testing.assert_array_equal(parse_grid("1,0;0,-1"), [[1, 0], [0, -1]])
+    assert set(parse_concepts(["red car=bottom", "sky=top"])) == {"red car", "sky"}
+    for bad in ["", "sideways", "2,0;0,1", "1,0;1"]:
+        with pytest.raises(ValueError):
+            parse_grid(bad)
+    with pytest.raises(ValueError, match="LABEL=GRID"):
+        parse_concepts(["sky"])

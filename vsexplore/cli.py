@@ -113,6 +113,96 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_model(args: argparse.Namespace):
+    from .model import load_model
+    from .store import STORE_INPUT_SIZE
+
+    return load_model(args.weights, input_size=STORE_INPUT_SIZE) if args.weights else None
+
+
+def _cmd_embed(args: argparse.Namespace) -> int:
+    """Embed a folder (or manifest) into a store once; re-run to resume or to add new images."""
+    from .images import display_path
+    from .store import Collection
+
+    client = None
+    if args.scheduler:
+        from dask.distributed import Client
+
+        client = Client(args.scheduler)
+    col = Collection.build(args.source, store=args.store, model=_open_model(args), client=client,
+                           chunk_size=args.chunk_size)
+    print(f"{len(col)} images embedded in {args.store}; {len(col.failures)} could not be read")
+    for path, reason in col.failures:
+        print(f"  skipped {display_path(path)}: {reason}")
+    return 0
+
+
+def _print_ranking(col, indices, scores, as_json: bool) -> None:
+    from .images import display_path
+
+    rows = [{"rank": r + 1, "score": round(float(s), 4), "path": display_path(col.paths[i])}
+            for r, (i, s) in enumerate(zip(indices, scores, strict=True))]
+    if as_json:
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['rank']:>4}  {row['score']:.4f}  {row['path']}")
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    """Rank a store's images by a label (any word or phrase), without re-embedding."""
+    import numpy as np
+
+    from .store import Collection
+
+    col = Collection.open(args.store, model=_open_model(args))
+    scores = col.scores([args.label])[:, 0]
+    order = np.argsort(-scores, kind="stable")[: args.top]
+    _print_ranking(col, order, scores[order], args.json)
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    """Rank a store's images by where concepts are painted (see the grid language below)."""
+    from .grids import parse_concepts
+    from .store import Collection
+
+    painted = parse_concepts(args.concept)
+    col = Collection.open(args.store, model=_open_model(args))
+    result = col.search(painted, top=args.top)
+    _print_ranking(col, result.indices, result.scores, args.json)
+    return 0
+
+
+def _add_collection_commands(sub) -> None:
+    from .grids import __doc__ as grid_help
+
+    embed = sub.add_parser("embed", help=_cmd_embed.__doc__)
+    embed.add_argument("source", help="a folder of images, or a manifest (.jsonl, .csv, .txt)")
+    embed.add_argument("--store", required=True, help="the store to write (a path or fsspec URL)")
+    embed.add_argument("--chunk-size", type=int, default=256, help="images per Zarr chunk")
+    embed.add_argument("--scheduler", help="a dask.distributed scheduler address (default: in-process)")
+    embed.set_defaults(func=_cmd_embed)
+
+    query = sub.add_parser("query", help=_cmd_query.__doc__)
+    query.add_argument("store")
+    query.add_argument("label", help="any word or phrase, e.g. 'stormy sky'")
+    query.set_defaults(func=_cmd_query)
+
+    search = sub.add_parser("search", help=_cmd_search.__doc__, description=grid_help,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    search.add_argument("store")
+    search.add_argument("--concept", action="append", required=True, metavar="LABEL=GRID",
+                        help="e.g. sky=top, cloud=-all, 'red car=bottom+left' (repeatable)")
+    search.set_defaults(func=_cmd_search)
+    for command in (embed, query, search):
+        command.add_argument("--weights", help="model weights (default: the shipped model)")
+    for command in (query, search):
+        command.add_argument("--top", type=int, default=10, help="how many images to list")
+        command.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vsexplore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--refine", action="store_true", help="also measure maps snapped to superpixels")
     ev.add_argument("--json", help="also write the report here")
     ev.set_defaults(func=_cmd_eval)
+    _add_collection_commands(sub)
     return parser
 
 

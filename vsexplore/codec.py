@@ -155,22 +155,20 @@ class RegionCodec:
     # -- decoding ----------------------------------------------------------------------------
     def cosine_maps(self, stored: dict, labels: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
         """Stored arrays of B images + unit labels (L, d) → cosine maps (B, L, k, h, w) float32."""
-        codes = _codes(stored)
-        b, hw = codes.shape[:2]
+        b, hw = stored["codes"].shape[:2]
         n_labels = len(labels)
         out = torch.empty(b, n_labels, len(self.blocks), hw)
         if self.linear:
             directions = torch.einsum("jqd,ld->qjl", self.decode, labels).reshape(self.components, -1)
-            offsets = (self.decode_offset @ labels.T)  # (n_lin, L)
-            numer = (codes @ directions).reshape(b, hw, len(self.linear), n_labels)
-            numer = numer + offsets[None, None]
+            numer = _codes_times(stored, directions, self.n_wide)  # (B, hw, n_lin·L)
+            numer = numer.reshape(b, hw, len(self.linear), n_labels) + (self.decode_offset @ labels.T)
             inverse = _safe_inverse(torch.as_tensor(stored["norms"]).float())  # (B, n_lin, hw)
             out[:, :, self.linear] = (numer * inverse.permute(0, 2, 1)[..., None]).permute(0, 3, 2, 1)
         if self.conse:
             class_cos = self.class_text @ labels.T  # (K, L)
             index = torch.as_tensor(stored["conse_index"]).long()  # (B, n_c, T, hw)
-            probs = torch.as_tensor(stored["conse_prob"]).float() / PROB_SCALE
-            weights = probs / probs.sum(dim=2, keepdim=True).clamp_min(1e-12)
+            weights = torch.as_tensor(stored["conse_prob"]).float()
+            weights = weights / weights.sum(dim=2, keepdim=True).clamp_min(1e-12)
             mixed = (class_cos[index] * weights[..., None]).sum(dim=2)  # (B, n_c, hw, L)
             inverse = _safe_inverse(torch.as_tensor(stored["conse_norm"]).float())
             out[:, :, self.conse] = (mixed * inverse[..., None]).permute(0, 3, 1, 2)
@@ -218,6 +216,14 @@ class RegionCodec:
         from safetensors.torch import load_file
 
         return cls.from_tensors(load_file(str(path)), net)
+
+
+def _codes_times(stored: dict, directions: torch.Tensor, n_wide: int) -> torch.Tensor:
+    """Stored integer codes (B, hw, q) @ directions (q, N) → float32 (B, hw, N), int16 and int8 parts."""
+    out = torch.as_tensor(stored["codes"]).float() @ directions[n_wide:]
+    if n_wide:
+        out += torch.as_tensor(stored["codes_wide"]).float() @ directions[:n_wide]
+    return out
 
 
 def _codes(stored: dict) -> torch.Tensor:

@@ -44,6 +44,7 @@ FORMAT = 1
 CHUNK = 256
 FIT_IMAGES = 512
 STORE_INPUT_SIZE = 224
+QUERY_BATCH = 256
 PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "codes_wide", "codes", "norms",
              "conse_index", "conse_prob", "conse_norm", "pooled", "diversity")
 QUERY_ARRAYS = ("codes_wide", "codes", "norms", "conse_index", "conse_prob", "conse_norm")
@@ -56,8 +57,14 @@ def scores_and_maps(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Stored rows + unit labels (L, d) → scores (n, L) and maps (n, L, h, w) in [0, 1], on the CPU."""
     device = next(net.parameters()).device
-    logits = net.map_logits(codec.cosine_maps(stored, labels, grid).to(device))
-    return net.pool(logits).sigmoid().cpu(), logits.sigmoid().cpu()
+    n = len(stored["codes"])
+    scores, maps = torch.empty(n, len(labels)), torch.empty(n, len(labels), *grid)
+    for start in range(0, n, QUERY_BATCH):  # small batches stay in the CPU's caches
+        part = {name: values[start : start + QUERY_BATCH] for name, values in stored.items()}
+        logits = net.map_logits(codec.cosine_maps(part, labels, grid).to(device))
+        scores[start : start + QUERY_BATCH] = net.pool(logits).sigmoid().cpu()
+        maps[start : start + QUERY_BATCH] = logits.sigmoid().cpu()
+    return scores, maps
 
 
 class StoreError(ValueError):
