@@ -1,6 +1,6 @@
 """Run every benchmark and print one JSON table; exit 1 when a floor is missed.
 
-python -m benchmarks.run [NAME ...]     # names: encoders, backbone
+python -m benchmarks.run [NAME ...]     # names: encoders, backbone, embedding, queries
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 import torch
 
-SUITES = ["encoders", "backbone"]
+SUITES = ["encoders", "backbone", "embedding", "queries"]
 
 
 def passes(row: dict) -> bool:

@@ -24,6 +24,7 @@ import io
 import os
 import warnings
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from tqdm.auto import tqdm
 from . import analysis
 from .codec import DEFAULT_COMPONENTS, FITTED, RegionCodec
 from .data.loaders import IMAGE_EXTENSIONS
-from .embedding import FAILED, OK, POOLED_SCALE, embed_chunks, encode_rows
+from .embedding import FAILED, OK, POOLED_SCALE, embed_chunks, encode_rows, prefetch
 from .images import display_path
 from .model import Model, load_model
 from .network import VisualSemanticNet
@@ -45,6 +46,7 @@ CHUNK = 256
 FIT_IMAGES = 512
 STORE_INPUT_SIZE = 224
 QUERY_BATCH = 256
+DEFAULT_CACHE_BYTES = 2 << 30  # decoded query arrays kept in memory between queries
 PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "codes_wide", "codes", "norms",
              "conse_index", "conse_prob", "conse_norm", "pooled", "diversity")
 QUERY_ARRAYS = ("codes_wide", "codes", "norms", "conse_index", "conse_prob", "conse_norm")
@@ -139,6 +141,8 @@ class Collection:
         self.url = url
         self.grid = tuple(group.attrs["grid"])
         self._cache: dict[int, dict[str, np.ndarray]] = {}
+        self._cached_bytes = 0
+        self.cache_bytes = int(os.environ.get("VSEXPLORE_CACHE_BYTES", DEFAULT_CACHE_BYTES))
         self.refresh()
 
     # -- building and opening ----------------------------------------------------------------
@@ -311,6 +315,7 @@ class Collection:
         self.all_paths = [os.fsdecode(p) for p in self.group["path"][...]]
         self._status = status
         self._cache.clear()
+        self._cached_bytes = 0
 
     # -- what is stored ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -356,10 +361,28 @@ class Collection:
             return Image.open(io.BytesIO(self.thumbnail(i))).convert("RGB")
 
     def _arrays(self, chunk: int) -> dict[str, np.ndarray]:
-        if chunk not in self._cache:
-            rows = self._chunk_rows(chunk)
-            self._cache[chunk] = {name: self.group[name][rows.start : rows.stop] for name in QUERY_ARRAYS}
-        return self._cache[chunk]
+        """The query arrays of one chunk; kept in memory while the cache budget lasts."""
+        if chunk in self._cache:
+            return self._cache[chunk]
+        rows = self._chunk_rows(chunk)
+        arrays = {name: self.group[name][rows.start : rows.stop] for name in QUERY_ARRAYS}
+        size = sum(a.nbytes for a in arrays.values())
+        if self._cached_bytes + size <= self.cache_bytes:  # fill, never evict: scans stay cache-friendly
+            self._cache[chunk] = arrays
+            self._cached_bytes += size
+        return arrays
+
+    def _scan(self, labels: torch.Tensor):
+        """(embedded-row mask, scores, maps) chunk by chunk; the next chunk is read while one computes."""
+        chunks = [c for c in range(self.n_chunks) if (self._chunk_status(c) == OK).any()]
+        with ThreadPoolExecutor(1) as pool:
+            for chunk, stored in zip(chunks, prefetch(self._arrays, chunks, pool, depth=1), strict=True):
+                scores, maps = self._maps_from(stored, labels)
+                yield self._chunk_status(chunk) == OK, scores, maps
+
+    def _chunk_status(self, chunk: int) -> np.ndarray:
+        rows = self._chunk_rows(chunk)
+        return self._status[rows.start : rows.stop]
 
     def _stored(self, indices: Sequence[int]) -> dict[str, np.ndarray]:
         rows = self.rows[np.asarray(indices, dtype=np.int64)]
@@ -379,12 +402,7 @@ class Collection:
             from .distributed import scores_on_cluster
 
             return scores_on_cluster(self, vectors, client)
-        out = []
-        for chunk in range(self.n_chunks):
-            ok = self._status[self._chunk_rows(chunk).start : self._chunk_rows(chunk).stop] == OK
-            if ok.any():
-                scores, _ = self._maps_from(self._arrays(chunk), vectors)
-                out.append(scores.numpy()[ok])
+        out = [scores.numpy()[ok] for ok, scores, _ in self._scan(vectors)]
         return np.concatenate(out) if out else np.zeros((0, len(vectors)), np.float32)
 
     def label_maps(self, indices: Sequence[int], labels: str | Sequence[str]) -> np.ndarray:
@@ -452,13 +470,10 @@ class Collection:
 
             totals = search_on_cluster(self, vectors, query, client)
         else:
-            totals = []
-            for chunk in range(self.n_chunks):
-                ok = self._status[self._chunk_rows(chunk).start : self._chunk_rows(chunk).stop] == OK
-                if ok.any():
-                    _, maps = self._maps_from(self._arrays(chunk), vectors)
-                    totals.append(torch.einsum("nchw,chw->n", maps, query).numpy()[ok])
-            totals = np.concatenate(totals) if totals else np.zeros(0, np.float32)
+            parts = [
+                torch.einsum("nchw,chw->n", maps, query).numpy()[ok] for ok, _, maps in self._scan(vectors)
+            ]
+            totals = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         order = np.argsort(-totals, kind="stable")[:top]
         maps = self.label_maps(order, concepts) if len(order) else np.zeros((0, len(concepts), *self.grid))
         return SearchResult(order, totals[order], maps, concepts)

@@ -1,0 +1,118 @@
+"""Queries over large stores: a new label's projection over 100k and 1M images, painted search.
+
+The large stores are synthetic but of realistic shape and content: every row is a real photo's
+stored row (the bundled sample, embedded for real) with ±1 noise on its codes, so chunks
+compress like real ones. Each size is measured in a fresh process, so peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SIZES = [int(n) for n in os.environ.get("VSEXPLORE_BENCH_SIZES", "100000,1000000").split(",")]
+CHUNK = 256
+
+
+def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
+    """Write an n-row store whose rows are the source store's real rows, shuffled, with code noise."""
+    import vsexplore as vx
+    from vsexplore.store import PER_IMAGE, _create_layout, _zarr
+
+    model = vx.load_model(input_size=224)
+    source = vx.Collection.open(source_url, model=model)
+    zarr = _zarr()
+    group = zarr.open_group(target_url, mode="w")
+    _create_layout(group, model, CHUNK, source.codec.components, 512)
+    codec_group = group.require_group("codec")
+    for name, tensor in source.codec.tensors().items():
+        codec_group.create_array(name, data=tensor.numpy())
+    for name in ("codes", "codes_wide"):
+        shape = (0, *source.group[name].shape[1:])
+        group.create_array(name, shape=shape, chunks=(CHUNK, *shape[1:]), dtype=source.group[name].dtype,
+                           overwrite=True, compressors=source.group[name].compressors)
+    group.attrs["codec_fitted"] = True
+    real = {name: source.group[name][...][source.rows] for name in PER_IMAGE if name not in ("path",)}
+    for name in PER_IMAGE:
+        group[name].resize((n, *group[name].shape[1:]))
+    group["done"].resize((-(-n // CHUNK),))
+    rng = np.random.default_rng(seed)
+    for start in range(0, n, CHUNK):
+        rows = rng.integers(0, len(source), min(CHUNK, n - start))
+        for name, values in real.items():
+            part = values[rows]
+            if name in ("codes", "codes_wide"):
+                info = np.iinfo(part.dtype)
+                noise = rng.integers(-1, 2, part.shape).astype(np.int32)
+                part = np.clip(part.astype(np.int32) + noise, -info.max, info.max).astype(part.dtype)
+            group[name][start : start + len(rows)] = part
+        group["path"][start : start + len(rows)] = np.array(
+            [f"synthetic/{i:07d}.jpg".encode() for i in range(start, start + len(rows))], dtype=object
+        )
+    group["done"][:] = True
+
+
+def measure(url: str) -> dict:
+    """In this process: time a new label's projection (cold, then warm) and a 3-concept search."""
+    import vsexplore as vx
+
+    col = vx.Collection.open(url, model=vx.load_model(input_size=224))
+    timings = {"images": len(col)}
+    for name, label in (("projection_cold_s", "a red sailing boat"), ("projection_warm_s", "snowy forest")):
+        col.model.encoder.encode([label])  # label encoding is not the store's cost
+        start = time.perf_counter()
+        col.scores([label])
+        timings[name] = time.perf_counter() - start
+    painted = {"sky": np.array([[1.0], [0.0], [-1.0]]), "water": np.array([[-1.0], [0.0], [1.0]]),
+               "tree": np.array([[0.0, 1.0]])}
+    col.model.encoder.encode(list(painted))
+    start = time.perf_counter()
+    col.search(painted, top=20)
+    timings["search_3_concepts_s"] = time.perf_counter() - start
+    timings["peak_memory_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return timings
+
+
+def run() -> list[dict]:
+    import vsexplore.datasets as datasets
+
+    source = datasets.sample_collection()
+    rows = []
+    with tempfile.TemporaryDirectory(dir=os.environ.get("VSEXPLORE_BENCH_DIR")) as tmp:
+        for n in SIZES:
+            url = str(Path(tmp) / f"synthetic-{n}.vsx")
+            start = time.perf_counter()
+            grow_store(source.url, url, n)
+            build_s = time.perf_counter() - start
+            out = subprocess.run([sys.executable, "-m", "benchmarks.queries", url], check=True,
+                                 capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+            timings = json.loads(out.stdout.strip().splitlines()[-1])
+            label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+            floor = {100_000: 0.3, 1_000_000: 2.0}.get(n)
+            rows += [
+                {"measure": f"new-label projection over {label} images, first query (s)",
+                 "value": round(timings["projection_cold_s"], 3), "floor": floor, "better": "lower"},
+                {"measure": f"new-label projection over {label} images, next query (s)",
+                 "value": round(timings["projection_warm_s"], 3), "floor": floor, "better": "lower"},
+                {"measure": f"painted search, 3 concepts, {label} images (s)",
+                 "value": round(timings["search_3_concepts_s"], 3),
+                 "floor": 0.5 if n == 100_000 else None, "better": "lower"},
+                {"measure": f"peak memory, {label} images (GB)", "value": round(timings["peak_memory_gb"], 2),
+                 "floor": None, "better": "lower"},
+                {"measure": f"writing the synthetic {label} store (s, not a product path)",
+                 "value": round(build_s, 1), "floor": None, "better": "lower"},
+            ]
+            subprocess.run(["rm", "-rf", url], check=True)
+    return rows
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(sys.argv[1])))
