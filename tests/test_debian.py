@@ -40,3 +40,20 @@ def test_missing_package_lists_tell_what_to_run(tmp_path, monkeypatch):
     monkeypatch.setattr(debian.os, "geteuid", lambda: 1000, raising=False)
     with pytest.raises(debian.DebianUnavailable, match="apt-get update"):
         debian.fetch("palapeli-data", PATTERN, root=tmp_path)
+
+
+def test_installed_packages_are_copied_not_downloaded(tmp_path, monkeypatch):
+    """Binder installs the photo packages with apt.txt; fetch then copies their files."""
+    import shutil as sh
+
+    import pytest
+
+    from vsexplore.data import debian
+
+    if sh.which("dpkg-query") is None:
+        pytest.skip("not a Debian system")
+    monkeypatch.setattr(debian, "_download", lambda *a: pytest.fail("an installed package was downloaded"))
+    dest = debian.fetch("coreutils", ("./usr/share/doc/coreutils/copyright",), root=tmp_path)
+    assert (dest / "usr/share/doc/coreutils/copyright").read_bytes() == open(
+        "/usr/share/doc/coreutils/copyright", "rb"
+    ).read()

@@ -36,12 +36,13 @@ def fetch(name: str, include: Sequence[str] = ("*",), root: Path | None = None) 
         return dest
     for stale in root.glob(f"{name}.tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
-    _require_tools()
     tmp = Path(tempfile.mkdtemp(prefix=f"{name}.tmp-", dir=root))
     try:
-        deb = _download(name, tmp)
-        _extract(deb, tmp / "files", include)
-        deb.unlink()
+        if not _copy_installed(name, tmp / "files", include):
+            _require_tools()
+            deb = _download(name, tmp)
+            _extract(deb, tmp / "files", include)
+            deb.unlink()
         (tmp / "files" / MARKER).write_text(json.dumps(wanted))
         shutil.rmtree(dest, ignore_errors=True)
         os.replace(tmp / "files", dest)
@@ -58,6 +59,25 @@ def download_size(name: str) -> int:
     if not sizes:
         raise DebianUnavailable(f"apt-cache knows no package {name!r}; run `apt-get update` first")
     return sizes[0]
+
+
+def _copy_installed(name: str, dest: Path, include: Sequence[str]) -> bool:
+    """When the package is installed (e.g. by Binder's apt.txt), copy its matching files; else False."""
+    if shutil.which("dpkg-query") is None:
+        return False
+    query = ["dpkg-query", "-W", "-f=${db:Status-Status}", name]
+    status = subprocess.run(query, capture_output=True, text=True)
+    if status.returncode != 0 or status.stdout.strip() != "installed":
+        return False
+    listed = subprocess.run(["dpkg-query", "-L", name], capture_output=True, text=True).stdout.splitlines()
+    dest.mkdir(parents=True)
+    for path in listed:
+        member = "." + path
+        if os.path.isfile(path) and any(fnmatch.fnmatch(member, pat) for pat in include):
+            target = dest / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    return True
 
 
 def _read_marker(dest: Path) -> dict | None:
