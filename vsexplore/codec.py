@@ -120,8 +120,11 @@ class RegionCodec:
 
     # -- encoding ----------------------------------------------------------------------------
     @torch.no_grad()
-    def encode(self, features: torch.Tensor, location_logits: torch.Tensor) -> dict[str, np.ndarray]:
-        """Feature maps (B, C, h, w) + location logits (B, K, h, w) → the stored arrays of a batch.
+    def encode(
+        self, features: torch.Tensor, location_logits: torch.Tensor
+    ) -> tuple[dict[str, np.ndarray], torch.Tensor]:
+        """Feature maps (B, C, h, w) + location logits (B, K, h, w) → (the stored arrays of a batch,
+        the exact unit region embeddings (B, k, d, hw) they were computed from).
 
         ``codes_wide`` (B, hw, q_wide) int16, ``codes`` (B, hw, q − q_wide) int8, ``norms``
         (B, n_linear, hw) float16, ``conse_index`` (B, n_conse, T, hw) int16,
@@ -131,7 +134,8 @@ class RegionCodec:
         flat = features.float().permute(0, 2, 3, 1).reshape(b, h * w, c)
         codes = torch.round((flat @ self.encode_matrix - self.encode_offset) / self.scale)
         n_wide = self.n_wide
-        norms = torch.einsum("bmc,jdc->bjmd", flat, self.projections).norm(dim=-1)
+        linear = torch.einsum("bmc,jdc->bjdm", flat, self.projections)  # (B, n_lin, d, hw)
+        norms = linear.norm(dim=2)
         n_conse = len(self.conse)
         # float64 softmax: stored probabilities then do not depend on the thread count (Dask = in-process)
         probs, index = top_probabilities(location_logits.double(), self.top_t)  # (B, T, h, w)
@@ -150,7 +154,13 @@ class RegionCodec:
                 else np.zeros((b, 0, h * w), np.float16)
             ),
         }
-        return out
+        regions = torch.empty(b, len(self.blocks), self.projections.shape[1] if self.linear else
+                              self.class_text.shape[1], h * w)
+        if self.linear:
+            regions[:, self.linear] = linear
+        if mixture is not None:
+            regions[:, self.conse] = mixture.reshape(b, 1, -1, h * w)
+        return out, torch.nn.functional.normalize(regions, dim=2)
 
     # -- decoding ----------------------------------------------------------------------------
     def cosine_maps(self, stored: dict, labels: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:

@@ -97,15 +97,13 @@ def backbone_outputs(model: Model, tensors: list[torch.Tensor]) -> tuple[torch.T
     return features.float().cpu(), logits.float().cpu()
 
 
-@torch.inference_mode()
-def summaries(model: Model, features: torch.Tensor, logits: torch.Tensor) -> dict[str, np.ndarray]:
-    """Per image, from exact region embeddings: ``pooled`` (B, d) unit mean as int8 (×127) and
-    ``diversity`` (B,)."""
-    regions = model.net.region_embeddings(features.to(model.device), logits.to(model.device)).float().cpu()
-    pooled = torch.nn.functional.normalize(regions.mean(dim=(1, 3, 4)), dim=1)
+def summaries(regions: torch.Tensor) -> dict[str, np.ndarray]:
+    """Per image, from its exact unit region embeddings (B, k, d, hw): ``pooled`` (B, d) unit mean
+    as int8 (×127) and ``diversity`` (B,)."""
+    pooled = torch.nn.functional.normalize(regions.mean(dim=(1, 3)), dim=1)
     return {
         "pooled": torch.round(pooled * POOLED_SCALE).to(torch.int8).numpy(),
-        "diversity": diversity(regions.numpy()).astype(np.float32),
+        "diversity": diversity(regions[..., None].numpy()).astype(np.float32),
     }
 
 
@@ -125,7 +123,8 @@ def encode_rows(
         "thumb": np.array([p.meta.get("thumb", b"") for p in prepared], dtype=object),
     }
     if ok:
-        encoded = codec.encode(features, logits) | summaries(model, features, logits)
+        stored, regions = codec.encode(features, logits)
+        encoded = stored | summaries(regions)
         for name, values in encoded.items():
             full = np.zeros((n, *values.shape[1:]), dtype=values.dtype)
             full[ok] = values
