@@ -175,6 +175,15 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    """Open JupyterLab on an explorer notebook for a folder of photos (default: the bundled sample)."""
+    from .lab import launch, prepare
+
+    notebook = prepare(args.folder, Path(args.workdir).resolve())
+    print(f"explorer notebook: {notebook}")
+    return launch(notebook, args.jupyter_args)
+
+
 def _add_collection_commands(sub) -> None:
     from .grids import __doc__ as grid_help
 
@@ -196,6 +205,11 @@ def _add_collection_commands(sub) -> None:
     search.add_argument("--concept", action="append", required=True, metavar="LABEL=GRID",
                         help="e.g. sky=top, cloud=-all, 'red car=bottom+left' (repeatable)")
     search.set_defaults(func=_cmd_search)
+    lab = sub.add_parser("lab", help=_cmd_lab.__doc__)
+    lab.add_argument("folder", nargs="?", help="a folder of photos (default: the bundled sample)")
+    lab.add_argument("--workdir", default=".", help="where the notebook and its store go (default: here)")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    lab.set_defaults(func=_cmd_lab)
     for command in (embed, query, search):
         command.add_argument("--weights", help="model weights (default: the shipped model)")
     for command in (query, search):
