@@ -246,3 +246,19 @@ def test_dask_cluster_gives_the_same_store_and_answers(model, photo_folder, tmp_
     np.testing.assert_allclose(remote.group["conse_prob"][...], local.group["conse_prob"][...], atol=1e-4)
     np.testing.assert_allclose(remote_scores, local.scores(LABELS), atol=1e-5)
     np.testing.assert_array_equal(remote_search.indices, local.search({"sky": [[1], [-1]]}, top=10).indices)
+
+
+def test_fsspec_urls_and_concurrent_readers(model, photo_folder, tmp_path):
+    """Stores live at any fsspec URL; several processes read one store at once."""
+    files = sorted(str(p) for p in photo_folder.glob("*.jpg"))[:6]
+    in_memory = vx.Collection.build(files, store="memory://vsexplore-test/a.vsx", model=model, progress=False)
+    local = vx.Collection.build(files, store=f"file://{tmp_path}/b.vsx", model=model, progress=False)
+    np.testing.assert_array_equal(in_memory.scores(["sky"]), local.scores(["sky"]))
+    reader = ("import sys, json, vsexplore as vx; col = vx.Collection.open(sys.argv[1], "
+              "model=vx.load_model(input_size=224)); print(json.dumps(col.scores(['sky'])[:, 0].tolist()))")
+    procs = [subprocess.Popen([sys.executable, "-c", reader, str(tmp_path / "b.vsx")], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True) for _ in range(2)]
+    mine = local.scores(["sky"])[:, 0]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        np.testing.assert_allclose(json.loads(out.strip().splitlines()[-1]), mine, atol=1e-6)

@@ -164,7 +164,7 @@ class Collection:
 
         The store's codec is fitted on the first ``fit_images`` images (embedded in-process)."""
         paths = list_images(source)
-        url = os.fspath(store)
+        url = _local_or_url(store)
         zarr = _zarr()
         model = model if model is not None else load_model(input_size=STORE_INPUT_SIZE)
         if _exists(url):
@@ -181,7 +181,7 @@ class Collection:
     @classmethod
     def open(cls, store: str | os.PathLike, model: Model | None = None, mode: str = "r") -> Collection:
         """Reopen a store; the source images need not exist. ``model`` must be the one that built it."""
-        url = os.fspath(store)
+        url = _local_or_url(store)
         zarr = _zarr()
         if not _exists(url):
             raise StoreError(f"{url}: no vsexplore store here; build one with "
@@ -522,6 +522,12 @@ def _clean_tag(tag: str) -> str:
     if not isinstance(tag, str) or not tag.strip():
         raise ValueError(f"tag {tag!r}: use a non-empty string")
     return tag.strip()
+
+
+def _local_or_url(store: str | os.PathLike) -> str:
+    """A local path for ``file://`` URLs (Zarr's local store makes folders as needed), else as given."""
+    url = os.fspath(store)
+    return url.removeprefix("file://") if url.startswith("file://") else url
 
 
 def _exists(url: str) -> bool:
