@@ -128,3 +128,12 @@ def test_nearest_returns_duplicate_first_and_excludes_self():
     assert 1 not in idx and len(idx) == 3
     assert np.all(np.diff(sims) <= 0)
     assert len(nearest(emb, 0, n=10)[0]) == 5
+
+
+def test_standardise_gives_each_label_mean_0_and_unit_spread():
+    from vsexplore.analysis import standardise
+
+    z = standardise(np.array([[1.0, 5.0, 2.0], [3.0, 5.0, 4.0], [5.0, 5.0, 9.0]]))
+    np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(z[:, [0, 2]].std(axis=0), 1)
+    assert (z[:, 1] == 0).all()

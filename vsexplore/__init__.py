@@ -14,6 +14,15 @@ from .text import ENCODERS, LabelError, UnknownWordsError, load_encoder
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``vx.widgets`` and ``vx.datasets`` load on first use (widgets need the lab extra)."""
+    if name in ("widgets", "datasets"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'vsexplore' has no attribute {name!r}")
+
 __all__ = [
     "BACKBONES",
     "Collection",

@@ -46,6 +46,13 @@ def pca(embeddings: np.ndarray, n: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return x @ components.T, ratios
 
 
+def standardise(scores: np.ndarray) -> np.ndarray:
+    """(N, L) → each column shifted to mean 0 and scaled to unit standard deviation (constant → 0)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    spread = scores.std(axis=0)
+    return (scores - scores.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+
+
 def cluster_by_labels(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N, L) scores → (assignment (N,) = best label, margin (N,) = best − second best (0 if L=1))."""
     scores = np.asarray(scores, dtype=np.float64)

@@ -445,8 +445,11 @@ class Collection:
         return analysis.pca(self.pooled(), n)
 
     def clusters(self, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Each image's nearest label (index into ``labels``) and its margin over the runner-up."""
-        return analysis.cluster_by_labels(self.scores(labels))
+        """Each image's nearest label (index into ``labels``) and its margin over the runner-up.
+
+        Scores are standardised per label over the collection first: labels are not calibrated
+        against each other, and a broad word would otherwise take most images."""
+        return analysis.cluster_by_labels(analysis.standardise(self.scores(labels)))
 
     def similar(self, i: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """The n images most similar to image i: (indices, cosine similarities), best first."""
