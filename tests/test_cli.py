@@ -98,3 +98,28 @@ def test_grid_language():
             parse_grid(bad)
     with pytest.raises(ValueError, match="LABEL=GRID"):
         parse_concepts(["sky"])
+
+
+def test_lab_writes_an_explorer_notebook_that_runs(photo_files, tmp_path, monkeypatch):
+    """vsexplore lab DIR: a notebook that embeds DIR and shows the widgets; JupyterLab keeps its token."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from vsexplore import lab
+
+    folder = tmp_path / "my photos"
+    folder.mkdir()
+    for name, path in photo_files.items():
+        (folder / f"{name}.jpg").write_bytes(open(path, "rb").read())
+    launched = {}
+    monkeypatch.setattr(lab.subprocess, "call", lambda command, cwd: launched.update(command=command) or 0)
+    assert main(["lab", str(folder), "--workdir", str(tmp_path)]) == 0
+    command = launched["command"]
+    assert "--ip=127.0.0.1" in command and not any("token" in part.lower() for part in command)
+    notebook_path = tmp_path / command[3]
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert "4 images" in str(outputs)

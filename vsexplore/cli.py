@@ -208,7 +208,7 @@ def _add_collection_commands(sub) -> None:
     lab = sub.add_parser("lab", help=_cmd_lab.__doc__)
     lab.add_argument("folder", nargs="?", help="a folder of photos (default: the bundled sample)")
     lab.add_argument("--workdir", default=".", help="where the notebook and its store go (default: here)")
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    lab.add_argument("jupyter_args", nargs="*", help="after --: passed to jupyter lab (-- --port 9999)")
     lab.set_defaults(func=_cmd_lab)
     for command in (embed, query, search):
         command.add_argument("--weights", help="model weights (default: the shipped model)")
