@@ -11,12 +11,14 @@ import ipywidgets as w
 import numpy as np
 import pytest
 
-pytest.importorskip("bqplot")
+bq = pytest.importorskip("bqplot")
 pytest.importorskip("ipycanvas")
 
 import vsexplore as vx  # noqa: E402
 import vsexplore.datasets  # noqa: E402, F401
 from vsexplore.widgets import Clusters, Gallery, Heatmaps, Painter, Projection, Segments  # noqa: E402
+from vsexplore.widgets.canvas_scatter import HIGHLIGHT, CanvasScatter  # noqa: E402
+from vsexplore.widgets.projection import TAGGED, UNTAGGED  # noqa: E402
 
 EVIL_NAME = "<img src=x onerror=alert(1)>.jpg"
 
@@ -63,33 +65,56 @@ def all_widgets(root) -> list[w.Widget]:
 
 
 # -- Projection --------------------------------------------------------------------------------------
-def test_projection_axes_follow_labels_and_modes(col):
-    p = Projection(col, x="animal", y="garden")
-    np.testing.assert_allclose(p.scatter.x, col.scores(["animal"])[:, 0], rtol=1e-6)
-    np.testing.assert_allclose(p.scatter.y, col.scores(["garden"])[:, 0], rtol=1e-6)
-    assert p.scatter.x.dtype == np.float32 and p.scatter.color.shape == (len(col),)
+@pytest.fixture(params=["svg", "canvas"])
+def fast_threshold(request):
+    """The SVG scatter (default threshold) and the canvas scatter (threshold lowered below 120 images)."""
+    return 10**9 if request.param == "svg" else 50
+
+
+def axis_title(p, axis: str) -> str:
+    if p.fast:
+        return p.scatter.x_label if axis == "x" else p.scatter.y_label
+    return (p.x_bq_axis if axis == "x" else p.y_bq_axis).label
+
+
+def test_projection_axes_follow_labels_and_modes(col, fast_threshold):
+    p = Projection(col, x="animal", y="garden", fast_threshold=fast_threshold)
+    assert isinstance(p.scatter, CanvasScatter) == (fast_threshold < len(col))
+    np.testing.assert_allclose(p.x_values, col.scores(["animal"])[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(p.y_values, col.scores(["garden"])[:, 0], rtol=1e-6)
+    assert axis_title(p, "x") == "animal" and axis_title(p, "y") == "garden"
 
     p.x_axis.text.value = "stormy sky"  # what Enter in the box does
-    np.testing.assert_allclose(p.scatter.x, col.scores(["stormy sky"])[:, 0], rtol=1e-6)
-    assert p.x_bq_axis.label == "stormy sky"
+    np.testing.assert_allclose(p.x_values, col.scores(["stormy sky"])[:, 0], rtol=1e-6)
+    assert axis_title(p, "x") == "stormy sky"
 
     p.y_axis.mode.value = "diversity"
-    np.testing.assert_allclose(p.scatter.y, col.diversity(), rtol=1e-6)
+    np.testing.assert_allclose(p.y_values, col.diversity(), rtol=1e-6)
+    assert axis_title(p, "y") == "diversity"
     for k in (1, 2):
         p.y_axis.mode.value = f"PCA {k}"
-        np.testing.assert_allclose(p.scatter.y, col.pca(5)[0][:, k - 1], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.y_values, col.pca(5)[0][:, k - 1], rtol=1e-5, atol=1e-6)
 
     p.y_axis.mode.value = "jitter (1-D)"  # 1-D: a label on x, seeded jitter on y
-    jitter = p.scatter.y.copy()
-    np.testing.assert_array_equal(jitter, Projection(col, x="tree", y="jitter (1-D)").scatter.y)
+    jitter = p.y_values.copy()
+    again = Projection(col, x="tree", y="jitter (1-D)", fast_threshold=fast_threshold)
+    np.testing.assert_array_equal(jitter, again.y_values)
     assert np.ptp(jitter) > 0.5
 
     p.y_axis.text.value = "water"  # typing a label switches that axis back to label mode
     assert p.y_axis.mode.value == "label"
-    np.testing.assert_allclose(p.scatter.y, col.scores(["water"])[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(p.y_values, col.scores(["water"])[:, 0], rtol=1e-6)
 
     p.x_axis.text.value = "   "
     assert "empty" in p.status.value  # a bad label is reported, the plot keeps its data
+    np.testing.assert_allclose(p.x_values, col.scores(["stormy sky"])[:, 0], rtol=1e-6)
+
+
+def test_svg_scatter_up_to_the_threshold(col):
+    p = Projection(col, fast_threshold=len(col))
+    assert type(p.scatter) is bq.Scatter and p.figure.marks == [p.scatter]
+    assert p.scatter.x.dtype == np.float32 and p.scatter.color.shape == (len(col),)
+    assert p.selector_mode is not None and p.figure.interaction is p.selectors["brush"]
 
 
 def test_projection_modes_in_constructor(col):
@@ -129,14 +154,31 @@ def test_brush_drag_updates_gallery_on_release(col):
     assert list(p.gallery.indices) == [1, 2]
 
 
-def test_tags_persist_and_export(writable_col, tmp_path):
-    p = Projection(writable_col)
+def fill_calls(scatter, monkeypatch) -> list[tuple[str, int]]:
+    """Record the canvas scatter's point drawing: (colour, number of points) per ``fill_rects`` call."""
+    calls, layer, fill_rects = [], scatter._layer, scatter._layer.fill_rects
+
+    def recorded(x, y, *args):
+        calls.append((layer.fill_style, len(x)))
+        return fill_rects(x, y, *args)
+
+    monkeypatch.setattr(layer, "fill_rects", recorded)
+    return calls
+
+
+def test_tags_persist_and_export(writable_col, tmp_path, fast_threshold, monkeypatch):
+    p = Projection(writable_col, fast_threshold=fast_threshold)
     p.select([3, 4, 50])
     p.tags.tag_text.value = "keep"
     p.tags.tag_button.click()
     assert writable_col.tags["keep"] == [3, 4, 50]
-    assert p.scatter.color[[3, 4, 50]].tolist() == [1, 1, 1] and p.scatter.color.sum() == 3
+    colours = p.scatter.colours if p.fast else p.scatter.color  # tagged images are red
+    assert colours[[3, 4, 50]].tolist() == [1, 1, 1] and colours.sum() == 3
     assert vx.Collection.open(writable_col.url, model=writable_col.model).tags == {"keep": [3, 4, 50]}
+    if p.fast:
+        drawn = fill_calls(p.scatter, monkeypatch)
+        p.select([])
+        assert drawn == [(UNTAGGED, len(writable_col) - 3), (TAGGED, 3)]
 
     p.tags.path_text.value = str(tmp_path / "tags.csv")
     p.tags.export_button.click()
@@ -152,12 +194,124 @@ def test_tags_persist_and_export(writable_col, tmp_path):
     assert [c["name"] for c in coco["categories"]] == ["keep"]
 
 
-def test_tag_needs_a_selection_and_a_name(writable_col):
-    p = Projection(writable_col)
+def test_tag_needs_a_selection_and_a_name(writable_col, fast_threshold):
+    p = Projection(writable_col, fast_threshold=fast_threshold)
     p.tags.tag_text.value = "keep"
     assert p.tags.tag() == 0 and "select" in p.tags.status.value
     p.select([1])
     assert p.tags.tag("  ") == 0 and writable_col.tags == {}
+
+
+# -- the canvas scatter, for large collections ---------------------------------------------------------
+def test_canvas_projection_brush_click_and_hover(col, monkeypatch):
+    p = Projection(col, x="water", y="flower", fast_threshold=50)
+    s = p.scatter
+    assert isinstance(s, CanvasScatter) and p.figure is s and p.selector_mode is None
+    assert {"vsx-canvas-scatter", "vsx-scatter-figure"} <= set(s._dom_classes)
+    classes = {c for x in all_widgets(p) for c in getattr(x, "_dom_classes", ())}
+    assert {"vsx-projection", "vsx-hover-thumb", "vsx-gallery", "vsx-clear-selection"} <= classes
+    px, py = s.to_pixels(p.x_values, p.y_values)
+
+    # a brush: press, drag, release over a rectangle of the canvas (as the browser sends it)
+    x0, x1 = np.percentile(px, [20, 75])
+    y0, y1 = np.percentile(py, [25, 90])
+    inside = np.flatnonzero((px >= x0) & (px <= x1) & (py >= y0) & (py <= y1))
+    assert 5 < len(inside) < len(col)
+    drawn = fill_calls(s, monkeypatch)
+    s._mouse_down(x1, y0)
+    s._mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
+    s._mouse_move(x0, y1)
+    assert len(p.gallery.indices) == 0 and not drawn  # while dragging: no selection, no points resent
+    s._mouse_up(x0, y1)
+    np.testing.assert_array_equal(p.selected, inside)
+    np.testing.assert_array_equal(p.gallery.indices, inside)
+    assert [img.value for img in p.gallery.images] == [col.thumbnail(i) for i in inside[: p.gallery.limit]]
+    assert drawn[-1] == (HIGHLIGHT, len(inside)) and sum(n for _, n in drawn) == len(col)
+
+    # hover and click: the photo farthest from any other, so that it is the nearest to the mouse
+    gaps = np.hypot(px[:, None] - px, py[:, None] - py) + np.diag(np.full(len(col), np.inf))
+    k = int(np.argmax(gaps.min(axis=1)))
+    s._mouse_move(px[k] + 1, py[k] - 1)
+    assert s.hovered == k
+    assert p.hover_image.value == col.thumbnail(k) and p.hover_name.value == col.display_name(k)
+    s._mouse_down(px[k], py[k])
+    s._mouse_up(px[k] + 1, py[k])  # a click, not a drag
+    assert list(p.selected) == [k] and list(p.gallery.indices) == [k] and s.brush is None
+
+    p.select(range(60))
+    assert len(p.gallery.images) == p.gallery.limit and "60 images" in p.gallery.summary.value
+    p.select([])
+    assert len(p.selected) == 0 and len(p.gallery.indices) == 0
+
+    p.x_axis.text.value = "stormy sky"  # typed labels move the points
+    np.testing.assert_allclose(s.x, col.scores(["stormy sky"])[:, 0], rtol=1e-6)
+    assert s.x_label == "stormy sky"
+    moved, _ = s.to_pixels(s.x, s.y)
+    assert not np.allclose(moved, px)
+
+
+def test_canvas_scatter_pixels_brush_and_nearest():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    x, y = rng.normal(size=n), rng.uniform(-3, 5, size=n)
+    x[:50] = np.nan  # NaN points are neither drawn nor selected
+    y[40:90] = np.nan
+    finite = np.isfinite(x) & np.isfinite(y)
+    s = CanvasScatter(width=640, height=480)
+    chosen = []
+    s.on_select(chosen.append)
+    s.set_data(x, y)
+    left, top, width, height = s.plot_area
+    px, py = s.to_pixels(x, y)
+    assert left <= px[finite].min() < px[finite].max() <= left + width
+    assert top <= py[finite].min() < py[finite].max() <= top + height
+    back_x, back_y = s.to_data(px, py)
+    np.testing.assert_allclose(back_x[finite], x[finite], atol=1e-9)
+    np.testing.assert_allclose(back_y[finite], y[finite], atol=1e-9)
+
+    # a brush dragged from the bottom right to the top left selects what lies inside, in data terms
+    s._mouse_down(420, 300)
+    s._mouse_move(300, 200)
+    s._mouse_up(200, 100)
+    (x_lo, x_hi), (y_hi, y_lo) = s.to_data([200, 420], [100, 300])
+    expected = np.flatnonzero((x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi))
+    assert 1000 < len(expected) < n
+    np.testing.assert_array_equal(s.selected, expected)
+    np.testing.assert_array_equal(chosen[-1], expected)
+    assert s.brush == (420, 300, 200, 100)
+
+    for i in rng.choice(np.flatnonzero(finite), 20, replace=False):  # nearest == brute force
+        qx, qy = px[i] + 0.7, py[i] - 0.4
+        j = s.nearest(qx, qy)
+        d = np.hypot(px - qx, py - qy)
+        assert j is not None and finite[j] and d[j] == pytest.approx(np.nanmin(d), abs=1e-9)
+    assert s.nearest(5, 5) is None  # in the margin, no point within reach
+
+    sparse = CanvasScatter()
+    sparse.set_data([0.0, 1.0, np.nan], [0.0, 1.0, 0.5])
+    (ax, bx), (ay, by) = sparse.to_pixels([0.0, 1.0], [0.0, 1.0])
+    assert sparse.nearest(ax + 4, ay) == 0 and sparse.nearest(ax + 10, ay) is None
+    hovered = []
+    sparse.on_hover(hovered.append)
+    sparse._mouse_move(ax + 1, ay)
+    sparse._mouse_move(ax + 2, ay + 1)  # the same point: reported once
+    sparse._mouse_move(bx, by - 2)
+    sparse._mouse_move((ax + bx) / 2, (ay + by) / 2)  # nothing near
+    assert hovered == [0, 1] and sparse.hovered is None
+    sparse._mouse_down(ax - 20, ay + 20)  # a brush around point 0
+    sparse._mouse_move(ax + 20, ay - 20)
+    sparse._mouse_up(ax + 20, ay - 20)
+    assert sparse.selected.tolist() == [0] and sparse.brush is not None
+    sparse._mouse_down(bx, by)  # then a click on point 1
+    sparse._mouse_up(bx + 1, by + 1)
+    assert sparse.selected.tolist() == [1] and sparse.brush is None
+    sparse._mouse_down(ax + 50, ay)  # a click on nothing clears the selection
+    sparse._mouse_up(ax + 50, ay)
+    assert sparse.selected.tolist() == []
+    sparse.set_colours(np.array([True, False, True]))
+    assert sparse.colours.tolist() == [1, 0, 1]
+    with pytest.raises(ValueError):
+        sparse.set_colours([1, 0])
 
 
 # -- Clusters ------------------------------------------------------------------------------------------
@@ -281,8 +435,12 @@ def test_names_are_never_markup(evil_col):
     projection = Projection(evil_col, x="tree", y="sky")
     projection.select([0, 1])
     projection.show_hover(evil)
+    fast = Projection(evil_col, x="tree", y="sky", fast_threshold=0)
+    fast.select([0, 1])
+    fast.scatter._mouse_move(*(float(v[evil]) for v in fast.scatter.to_pixels(fast.x_values, fast.y_values)))
     clusters = Clusters(evil_col, ["tree", "sunset"])
-    views = [projection, clusters, Heatmaps(evil_col, evil, ["<b>sky</b>"]), Segments(evil_col, evil, k=2)]
+    views = [projection, fast, clusters, Heatmaps(evil_col, evil, ["<b>sky</b>"]),
+             Segments(evil_col, evil, k=2)]
     painter = Painter(evil_col, ["sky", "<script>x</script>"])
     painter.paint("sky", 0, slice(None), 1.0)
     painter.search()

@@ -19,10 +19,12 @@ Stable CSS classes (for browser tests and styling):
   ``vsx-status`` (a Label with messages and errors), ``vsx-legend`` (coloured label swatches)
 - galleries: ``vsx-gallery``; each image ``vsx-gallery-item`` (an ``<img>``, the file name, a caption)
 - Projection: ``vsx-axis-x`` / ``vsx-axis-y`` (label text boxes), ``vsx-axis-x-mode`` / ``vsx-axis-y-mode``
-  (mode menus), ``vsx-scatter-figure``, ``vsx-selector-mode`` (brush | lasso | hover buttons),
-  ``vsx-clear-selection``, ``vsx-hover-thumb`` (the tooltip: thumbnail and file name), ``vsx-tagbar``
+  (mode menus), ``vsx-scatter-figure`` (the plot: a bqplot Figure, or the canvas below),
+  ``vsx-clear-selection``, ``vsx-hover-thumb`` (thumbnail and file name of the hovered point), ``vsx-tagbar``
   with ``vsx-tag-text``, ``vsx-tag-button``, ``vsx-export-path``, ``vsx-export-format``,
-  ``vsx-export-button``
+  ``vsx-export-button``; up to ``fast_threshold`` images (SVG): ``vsx-selector-mode`` (brush | lasso |
+  hover buttons); above it: ``vsx-canvas-scatter`` (the ``<canvas>`` itself, also ``vsx-scatter-figure``)
+  and ``vsx-canvas-tools`` (a hint)
 - Clusters: ``vsx-clusters-labels`` (text box), ``vsx-margin-histogram``, ``vsx-cluster-group``
 - Heatmaps and Segments: ``vsx-image-index``, ``vsx-image-name``, ``vsx-opacity``, ``vsx-overlay`` (the
   PNG); Heatmaps: ``vsx-heatmap-labels``, ``vsx-heatmap-mode``, ``vsx-threshold``; Segments:
@@ -30,12 +32,14 @@ Stable CSS classes (for browser tests and styling):
 - Painter: ``vsx-painter-canvas``, ``vsx-concepts``, ``vsx-new-concept``, ``vsx-remove-concept``,
   ``vsx-clear-concept``, ``vsx-brush``, ``vsx-cells``, ``vsx-painter-results`` (its gallery)
 
-Browser caveat: with bqplot-gl's JupyterLab extension installed next to bqplot 0.13.1, bqplot's
-brush, lasso and click selection never reach Python (both bundle d3 5.16.0; bqplot-gl's copy wins
-the shared-module tie and brings its own d3-selection, so bqplot reads no d3 event). The scatter
-also needs the "hover" tool for tooltips: a selector's overlay catches the mouse.
+Projection draws up to ``fast_threshold`` (20,000) images as a bqplot SVG scatter, whose tooltip
+(``vsx-hover-thumb``) needs the "hover" tool: a brush or lasso overlay catches the mouse. Above it,
+a :class:`~vsexplore.widgets.canvas_scatter.CanvasScatter` (ipycanvas) draws every point in one
+batch (100k points in well under a second in Chromium); dragging brushes a rectangle, a click selects
+the nearest point, hovering is always on and the hover box sits beside the canvas.
 """
 
+from .canvas_scatter import CanvasScatter
 from .clusters import Clusters
 from .gallery import Gallery
 from .heatmaps import Heatmaps
@@ -43,4 +47,4 @@ from .painter import Painter
 from .projection import Projection
 from .segments import Segments
 
-__all__ = ["Clusters", "Gallery", "Heatmaps", "Painter", "Projection", "Segments"]
+__all__ = ["CanvasScatter", "Clusters", "Gallery", "Heatmaps", "Painter", "Projection", "Segments"]
