@@ -162,12 +162,15 @@ def jupyter_server(browser_tools, tmp_path_factory, artifacts_dir) -> Iterator[J
 
 
 def summary(result: dict) -> str:
-    """The run's failures as readable text: runner errors, cell tracebacks, unexecuted cells."""
+    """The run's failures as readable text: runner errors, cell tracebacks, unexecuted cells, dialogs."""
     lines = [f"runner: {e}" for e in result.get("errors", [])]
     for e in result.get("cell_errors", []):
         lines.append(f"cell {e['cell']}: {e['ename']}: {e['evalue']}\n{e['traceback']}")
     lines += [f"cell {c['index']} not executed" for c in result.get("cells", [])
               if c.get("type") == "code" and c.get("execution_count") is None]
+    if result.get("dialogs"):
+        lines.append("dialogs opened by the page: " + "; ".join(f"{d['type']}: {d['message']}"
+                                                            for d in result["dialogs"]))
     if result.get("console_errors"):
         lines.append("browser console errors:\n  " + "\n  ".join(result["console_errors"]))
     return "\n".join(lines) or "no failures"

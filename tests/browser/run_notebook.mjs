@@ -14,11 +14,14 @@
 //   {type: "canvas_nonblank", name, selector, index?}  element rendered with more than one colour?
 //   {type: "hover"|"click", selector, index?, at?: [fx, fy]}
 //   {type: "drag", selector, index?, from: [fx, fy], to: [fx, fy], steps?: 10, hold_ms?}
+//                                         (element steps: index_from names an earlier result holding the index;
+//                                         at_from, from_from, to_from name earlier results holding [fx, fy])
 //   {type: "fill", selector, index?, text, press?}
 //   {type: "press", key}
 //   {type: "wait_for", selector, state?: "visible", count?, timeout_ms?}
 //   {type: "screenshot", path, selector?, index?}   without selector: the whole notebook
 //   {type: "eval", name, js, timeout_ms?}  a JS expression evaluated in the page (promises awaited)
+//                                         (the js of eval and timing sees earlier results: window.__vsxResults)
 //   {type: "kernel", name, code, timeout_ms?}  run code in the notebook's kernel (not in a cell, no history):
 //                                         {stdout, stderr, result (text/plain), error}
 //   {type: "timing", name, start_after, from?: "end"|"start", selector? | js?, count?, timeout_ms?}
@@ -27,7 +30,8 @@
 // Fractions [fx, fy] are relative to the element's bounding box (0..1).
 //
 // Prints one JSON object on stdout: {ok, results, errors, cell_errors, stderr, cells, console_errors,
-// timings, screenshots}. Exit status 0 when ok, 1 otherwise.
+// dialogs, timings, screenshots}; dialogs: every alert/confirm/prompt the page opened ({type, message}),
+// each dismissed. Exit status 0 when ok, 1 otherwise.
 
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -44,7 +48,7 @@ const ARGS = [
 const spec = JSON.parse(process.argv[2] ?? readFileSync(0, 'utf8'));
 const timeoutMs = spec.timeout_ms ?? 300_000;
 const out = {
-  ok: false, results: {}, errors: [], cell_errors: [], stderr: [], cells: [], console_errors: [],
+  ok: false, results: {}, errors: [], cell_errors: [], stderr: [], cells: [], console_errors: [], dialogs: [],
   timings: {}, screenshots: [],
 };
 const marks = {}; // label -> {start, end} in ms since t0
@@ -87,7 +91,23 @@ async function pollUntil(page, fn, arg, ms, what) {
 
 function target(page, a) {
   if (!a.selector) throw new Error(`${a.type}: selector missing`);
-  return page.locator(a.selector).nth(a.index ?? 0);
+  let index = a.index ?? 0;
+  if (a.index_from !== undefined) {
+    index = out.results[a.index_from];
+    if (!Number.isInteger(index)) throw new Error(`${a.type}: result ${a.index_from} is not an index: ${index}`);
+  }
+  return page.locator(a.selector).nth(index);
+}
+
+// a.at (or from, to), or the [fx, fy] an earlier result holds when a.at_from (from_from, to_from) names one
+function fractionOf(a, key) {
+  const name = a[`${key}_from`];
+  if (name === undefined) return a[key];
+  const frac = out.results[name];
+  if (!Array.isArray(frac) || frac.length !== 2 || !frac.every(Number.isFinite)) {
+    throw new Error(`${a.type}: result ${name} is not a point [fx, fy]: ${JSON.stringify(frac)}`);
+  }
+  return frac;
 }
 
 async function pointIn(locator, frac, what, ms) {
@@ -180,6 +200,11 @@ async function collectCells(page) {
   out.stderr = cells.flatMap((c) => (c.stderr ?? []).map((text) => ({ cell: c.index, text })));
 }
 
+// Earlier results, as window.__vsxResults, for the js of eval and timing (e.g. a kernel action's stdout).
+async function shareResults(page) {
+  await page.evaluate((r) => { window.__vsxResults = r; }, out.results);
+}
+
 async function conditionHolds(page, a) {
   if (a.js) return !!(await withTimeout(page.evaluate(a.js), remaining(), 'js'));
   return (await page.locator(a.selector).count()) >= (a.count ?? 1);
@@ -209,17 +234,17 @@ const ACTIONS = {
     out.results[a.name] = { ...r, nonblank: r.colours > 1 };
   },
   async hover(page, a) {
-    const [x, y] = await pointIn(target(page, a), a.at, 'hover', limit(a));
+    const [x, y] = await pointIn(target(page, a), fractionOf(a, 'at'), 'hover', limit(a));
     await page.mouse.move(x, y, { steps: 5 });
   },
   async click(page, a) {
-    const [x, y] = await pointIn(target(page, a), a.at, 'click', limit(a));
+    const [x, y] = await pointIn(target(page, a), fractionOf(a, 'at'), 'click', limit(a));
     await page.mouse.click(x, y);
   },
   async drag(page, a) {
     const loc = target(page, a);
-    const [x0, y0] = await pointIn(loc, a.from, 'drag', limit(a));
-    const [x1, y1] = await pointIn(loc, a.to, 'drag', limit(a));
+    const [x0, y0] = await pointIn(loc, fractionOf(a, 'from'), 'drag', limit(a));
+    const [x1, y1] = await pointIn(loc, fractionOf(a, 'to'), 'drag', limit(a));
     await page.mouse.move(x0, y0);
     await page.mouse.down();
     await page.mouse.move(x1, y1, { steps: a.steps ?? 10 });
@@ -250,6 +275,7 @@ const ACTIONS = {
     out.screenshots.push(a.path);
   },
   async eval(page, a) {
+    await shareResults(page);
     out.results[a.name] = await withTimeout(page.evaluate(a.js), limit(a), 'js');
   },
   async kernel(page, a) {
@@ -271,6 +297,7 @@ const ACTIONS = {
     if (!mark) throw new Error(`timing ${a.name}: no earlier action labelled ${a.start_after}`);
     const from = a.from === 'start' ? mark.start : mark.end;
     const ms = limit(a, remaining());
+    if (a.js) await shareResults(page);
     const started = Date.now();
     while (!(await conditionHolds(page, a))) {
       if (Date.now() - started > ms) throw new Error(`timing ${a.name}: condition not met in ${ms} ms`);
@@ -293,6 +320,10 @@ async function main() {
     await page.addInitScript(PANEL_SCRIPT, spec.notebook);
     page.on('pageerror', (e) => out.console_errors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') out.console_errors.push(m.text()); });
+    page.on('dialog', (d) => {
+      out.dialogs.push({ type: d.type(), message: d.message() });
+      d.dismiss().catch(() => {});
+    });
 
     const base = spec.url.endsWith('/') ? spec.url : `${spec.url}/`;
     const url = new URL(`lab/tree/${encodeURI(spec.notebook)}`, base);
