@@ -88,7 +88,7 @@ def test_reopen_without_the_source_images(col, photo_folder, tmp_path):
     try:
         reopened = vx.Collection.open(moved, model=col.model)
         assert len(reopened) == len(col)
-        np.testing.assert_array_equal(reopened.scores(["sky"]), col.scores(["sky"]))
+        np.testing.assert_allclose(reopened.scores(["sky"]), col.scores(["sky"]), atol=1e-6)
         assert reopened.image(0).size == Image.open(BytesIO(col.thumbnail(0))).size  # from the thumbnail
     finally:
         hidden.rename(photo_folder)
@@ -262,3 +262,10 @@ def test_fsspec_urls_and_concurrent_readers(model, photo_folder, tmp_path):
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
         np.testing.assert_allclose(json.loads(out.strip().splitlines()[-1]), mine, atol=1e-6)
+
+
+def test_recent_label_scores_are_remembered(col, monkeypatch):
+    first = col.scores(["lighthouse", "sky"])
+    monkeypatch.setattr(col, "_scan", lambda labels: pytest.fail("scanned the store again"))
+    np.testing.assert_array_equal(col.scores(["sky", "lighthouse"]), first[:, ::-1])
+    assert col.scores([]).shape == (len(col), 0)

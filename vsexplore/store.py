@@ -46,6 +46,7 @@ CHUNK = 256
 FIT_IMAGES = 512
 STORE_INPUT_SIZE = 224
 QUERY_BATCH = 256
+SCORE_CACHE_LABELS = 64  # per-label score columns remembered between queries
 DEFAULT_CACHE_BYTES = 2 << 30  # decoded query arrays kept in memory between queries
 PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "codes_wide", "codes", "norms",
              "conse_index", "conse_prob", "conse_norm", "pooled", "diversity")
@@ -141,6 +142,7 @@ class Collection:
         self.url = url
         self.grid = tuple(group.attrs["grid"])
         self._cache: dict[int, dict[str, np.ndarray]] = {}
+        self._score_cache: dict[str, np.ndarray] = {}
         self._cached_bytes = 0
         self.cache_bytes = int(os.environ.get("VSEXPLORE_CACHE_BYTES", DEFAULT_CACHE_BYTES))
         self.refresh()
@@ -315,6 +317,7 @@ class Collection:
         self.all_paths = [os.fsdecode(p) for p in self.group["path"][...]]
         self._status = status
         self._cache.clear()
+        self._score_cache = {}
         self._cached_bytes = 0
 
     # -- what is stored ----------------------------------------------------------------------
@@ -396,14 +399,27 @@ class Collection:
         return scores_and_maps(self.model.net, self.codec, stored, labels, self.grid)
 
     def scores(self, labels: str | Sequence[str], client=None) -> np.ndarray:
-        """(N, L) scores in [0, 1] of any labels for every image, from the store (no re-embedding)."""
-        vectors = self._labels(labels)
-        if client is not None:
-            from .distributed import scores_on_cluster
+        """(N, L) scores in [0, 1] of any labels for every image, from the store (no re-embedding).
 
-            return scores_on_cluster(self, vectors, client)
-        out = [scores.numpy()[ok] for ok, scores, _ in self._scan(vectors)]
-        return np.concatenate(out) if out else np.zeros((0, len(vectors)), np.float32)
+        Recent labels' scores are remembered, so redrawing a view along the same words is free."""
+        names = [labels] if isinstance(labels, str) else list(labels)
+        vectors = self._labels(names)
+        missing = [j for j, name in enumerate(names) if name not in self._score_cache]
+        if missing:
+            if client is not None:
+                from .distributed import scores_on_cluster
+
+                fresh = scores_on_cluster(self, vectors[missing], client)
+            else:
+                parts = [scores.numpy()[ok] for ok, scores, _ in self._scan(vectors[missing])]
+                fresh = np.concatenate(parts) if parts else np.zeros((0, len(missing)), np.float32)
+            for column, j in enumerate(missing):
+                self._score_cache[names[j]] = fresh[:, column]
+                while len(self._score_cache) > SCORE_CACHE_LABELS:
+                    self._score_cache.pop(next(iter(self._score_cache)))
+        if not names:
+            return np.zeros((len(self), 0), np.float32)
+        return np.stack([self._score_cache[name] for name in names], axis=1)
 
     def label_maps(self, indices: Sequence[int], labels: str | Sequence[str]) -> np.ndarray:
         """(n, L, h, w) label maps in [0, 1] of some images, on the map grid."""

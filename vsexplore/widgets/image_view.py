@@ -75,7 +75,9 @@ class ImageView(w.VBox):
     def redraw(self) -> None:
         """Composite the overlay onto the image and show it."""
         if self.photo is not None:
-            self.picture.value = png_bytes(self.draw())
+            picture = self.draw()
+            self.picture.value = png_bytes(picture)
+            self.picture.layout.width = f"{picture.width}px"  # shown at its own size, not stretched
 
     def draw(self) -> Image.Image:
         raise NotImplementedError

@@ -15,6 +15,9 @@ from .gallery import GALLERY_LIMIT, Gallery
 from .tagging import TagBar
 
 FAST_THRESHOLD = 20_000  # above this many images the scatter is drawn on a canvas, not as SVG
+BLANK_GIF = bytes.fromhex(  # a transparent 1×1 GIF: the hover box before any point is hovered
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
 UNTAGGED, TAGGED = "#1f77b4", "#d62728"
 PLOT_PX = (640, 480)
 TOOLS = {  # selection tool → what it does (a selector's overlay catches the mouse, so hover needs none)
@@ -56,8 +59,8 @@ class Projection(w.VBox):
         self.status.add_class("vsx-status")
         self.gallery = Gallery(col, limit=gallery_limit, empty="select points to see them here")
         self.tags = TagBar(col, selection=lambda: self.selected, on_tagged=self._recolour)
-        self.hover_image = w.Image(format="jpeg", layout=w.Layout(width="128px", height="128px",
-                                                                  object_fit="contain"))
+        self.hover_image = w.Image(value=BLANK_GIF, format="gif", layout=w.Layout(
+            width="128px", height="128px", object_fit="contain"))  # blank until a point is hovered
         self.hover_name = w.Label()
         self.hover = w.VBox([self.hover_image, self.hover_name])
         self.hover.add_class("vsx-hover-thumb")
@@ -99,8 +102,8 @@ class Projection(w.VBox):
             selected_style={"opacity": 1.0}, unselected_style={"opacity": 0.2},
             tooltip=self.hover, interactions={"hover": "tooltip", "click": "select"}, display_names=False,
         )
-        self.x_bq_axis = bq.Axis(scale=scales["x"], label="x", tick_format=".2f")
-        self.y_bq_axis = bq.Axis(scale=scales["y"], label="y", side="left", tick_format=".2f")
+        self.x_bq_axis = bq.Axis(scale=scales["x"], label="x", tick_format=".3~g")
+        self.y_bq_axis = bq.Axis(scale=scales["y"], label="y", side="left", tick_format=".3~g")
         on_points = dict(x_scale=scales["x"], y_scale=scales["y"], marks=[self.scatter], color="orange")
         self.selectors = {"brush": bq.interacts.BrushSelector(**on_points),
                           "lasso": bq.interacts.LassoSelector(**on_points),
@@ -109,6 +112,7 @@ class Projection(w.VBox):
         width, height = PLOT_PX
         self.figure = bq.Figure(marks=[self.scatter], axes=[self.x_bq_axis, self.y_bq_axis],
                                 interaction=self.selectors["brush"], animation_duration=0,
+                                display_toolbar=False,  # its pan/save buttons cover top-right points
                                 fig_margin={"top": 20, "bottom": 50, "left": 60, "right": 20},
                                 layout=w.Layout(width=f"{width}px", height=f"{height}px"))
         self.selector_mode = w.ToggleButtons(options=list(TOOLS), value="brush",
@@ -202,6 +206,7 @@ class Projection(w.VBox):
 
     def show_hover(self, i: int) -> None:
         """Put image i's thumbnail and file name in the hover box."""
+        self.hover_image.format = "jpeg"
         self.hover_image.value = self.col.thumbnail(i)
         self.hover_name.value = self.col.display_name(i)
 
