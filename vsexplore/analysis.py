@@ -12,8 +12,11 @@ from .metrics import segment
 
 
 def diversity(regions: np.ndarray) -> np.ndarray:
-    """(N, k, d, h, w) or (N, d, h, w) → (N,) mean per-dim variance across locations: the diversity axis."""
-    regions = np.asarray(regions, dtype=np.float64)
+    """(N, k, d, h, w) or (N, d, h, w) → (N,) mean per-dim variance across locations: the diversity axis.
+
+    Computed in the input's float precision (float32 inputs stay float32: fast on large batches)."""
+    regions = np.asarray(regions)
+    regions = regions if regions.dtype in (np.float32, np.float64) else regions.astype(np.float64)
     if regions.ndim == 4:
         regions = regions[:, None]
     n, k, d, h, w = regions.shape

@@ -31,6 +31,7 @@ from .network import ConSEBlock, LinearBlock, VisualSemanticNet
 DEFAULT_COMPONENTS = 288
 STEP = 0.1  # quantisation step, as a fraction of the median component's standard deviation
 INT8_MAX = 127
+FIT_LOCATIONS = 12_000  # feature locations the directions are fitted on (subsampled evenly)
 INT16_MAX = 32767
 PROB_SCALE = 255  # ConSE probabilities stored as uint8
 NORM_FLOOR = 1e-4  # below this a stored norm means an all-zero region (float16 resolution)
@@ -95,9 +96,14 @@ class RegionCodec:
         joint = projections.reshape(n_lin * d, c)  # rows: block-major
         weighted = torch.block_diag(*[half] * n_lin)  # (n_lin·d, n_lin·d)
         inv_weighted = torch.block_diag(*[inv_half] * n_lin)
-        h = flat @ joint.T @ weighted  # (M, n_lin·d)
+        sample = flat[:: -(-len(flat) // FIT_LOCATIONS)]  # plenty for q directions, and fast
+        h = sample @ joint.T @ weighted  # (M, n_lin·d)
         mean = h.mean(0)
-        _, _, vt = torch.linalg.svd(h - mean, full_matrices=False)
+        centred = h - mean
+        # principal directions from the (n_lin·d)² scatter matrix: much faster than an SVD of h
+        values, vectors = torch.linalg.eigh((centred.T @ centred).double())
+        rank = int((values > values.max() * 1e-10).sum())
+        vt = vectors.flip(1)[:, : min(rank, len(h))].T.float()
         if vt.shape[0] < q:
             raise ValueError(
                 f"fitting {q} code components needs at least {q} feature locations; got {vt.shape[0]}: "
