@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from photos import photo
 from PIL import Image
-from skimage import data as skdata
-
-
-def photo(name: str) -> np.ndarray:
-    """One of scikit-image's bundled real photos as an RGB uint8 array."""
-    arr = getattr(skdata, name)()
-    return np.stack([arr] * 3, -1) if arr.ndim == 2 else arr[..., :3]
 
 
 @pytest.fixture(scope="session")

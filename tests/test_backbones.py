@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import photo
+from photos import photo
 from scipy.stats import spearmanr
 
 from vsexplore.backbones import (

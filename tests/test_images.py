@@ -7,7 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import photo
+from photos import photo
 from PIL import Image
 
 from vsexplore.images import ImageError, as_list, load_image, to_tensor

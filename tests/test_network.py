@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import photo
+from photos import photo
 
 import vsexplore as vx
 from vsexplore.conse import concept_mixture, top_probabilities

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import photo
+from photos import photo
 
 import vsexplore as vx
 from vsexplore.model import default_weights_path
