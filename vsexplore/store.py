@@ -46,6 +46,7 @@ CHUNK = 256
 FIT_IMAGES = 512
 STORE_INPUT_SIZE = 224
 QUERY_BATCH = 256
+READ_THREADS = 2  # chunks decompressed ahead of the query (Blosc releases the GIL)
 SCORE_CACHE_LABELS = 64  # per-label score columns remembered between queries
 DEFAULT_CACHE_BYTES = 2 << 30  # decoded query arrays kept in memory between queries
 PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "codes_wide", "codes", "norms",
@@ -378,8 +379,9 @@ class Collection:
     def _scan(self, labels: torch.Tensor):
         """(embedded-row mask, scores, maps) chunk by chunk; the next chunk is read while one computes."""
         chunks = [c for c in range(self.n_chunks) if (self._chunk_status(c) == OK).any()]
-        with ThreadPoolExecutor(1) as pool:
-            for chunk, stored in zip(chunks, prefetch(self._arrays, chunks, pool, depth=1), strict=True):
+        with ThreadPoolExecutor(READ_THREADS) as pool:
+            reads = prefetch(self._arrays, chunks, pool, depth=READ_THREADS)
+            for chunk, stored in zip(chunks, reads, strict=True):
                 scores, maps = self._maps_from(stored, labels)
                 yield self._chunk_status(chunk) == OK, scores, maps
 
