@@ -47,6 +47,11 @@ HOVER_THUMB = """(() => {
 })()"""
 
 
+def shot(artifacts_dir, name: str) -> str:
+    """Where this run's screenshot ``name`` goes."""
+    return str(artifacts_dir / name)
+
+
 def gallery_filled(count: str) -> str:
     """JS: the first Projection's gallery says `count` images and holds that many (up to its limit) loaded
     items; `count` is a JS expression (null: whatever its summary line says, "61 images, ...")."""
@@ -73,9 +78,6 @@ NEW_LABEL = "sunset over the sea"
 def test_01_projections(run_notebook, artifacts_dir):
     """Two Projections and Clusters render; typing an axis label moves the points to the label's scores,
     hovering a point (hover tool) shows its thumbnail and name, brushing fills the gallery."""
-
-    def shot(name: str) -> str:
-        return str(artifacts_dir / name)
 
     result = run_notebook(
         "01-projections.ipynb",
@@ -109,7 +111,8 @@ def test_01_projections(run_notebook, artifacts_dir):
                 f"  'scores': col.scores([{NEW_LABEL!r}])[:, 0].tolist(),\n"
                 "  'status': projection.status.value}))")},
             # scrolls the Projection into view, so the hover below does not scroll (which would end it)
-            {"type": "screenshot", "path": shot("01-projection-new-axis.png"), "selector": PROJ},
+            {"type": "screenshot", "path": shot(artifacts_dir, "01-projection-new-axis.png"),
+             "selector": PROJ},
             # -- hover tool: a point's thumbnail and file name ------------------------------------------
             {"type": "click", "selector": nth(PROJ, 0, ".vsx-selector-mode button:has-text('hover')")},
             {"type": "wait_for", "selector": nth(PROJ, 0, ".brushintsel"), "state": "detached"},
@@ -122,7 +125,7 @@ def test_01_projections(run_notebook, artifacts_dir):
                    " return !!(i && i.complete && i.naturalWidth > 0 && t.innerText.trim()); })()"},
             {"type": "eval", "name": "hover_thumb", "js": HOVER_THUMB},
             {"type": "kernel", "name": "hover_py", "code": "print(json.dumps(projection.hover_name.value))"},
-            {"type": "screenshot", "path": shot("01-projection-hover.png"), "selector": PROJ},
+            {"type": "screenshot", "path": shot(artifacts_dir, "01-projection-hover.png"), "selector": PROJ},
             # -- brush: the gallery fills with the selection ---------------------------------------------
             {"type": "click", "selector": nth(PROJ, 0, ".vsx-selector-mode button:has-text('brush')")},
             {"type": "wait_for", "selector": nth(PROJ, 0, ".brushintsel"), "state": "attached"},
@@ -142,7 +145,8 @@ def test_01_projections(run_notebook, artifacts_dir):
             {"type": "eval", "name": "gallery_images",
              "js": images_js(".vsx-projection .vsx-gallery-item img")},
             {"type": "eval", "name": "gallery_names", "js": GALLERY_NAMES},
-            {"type": "screenshot", "path": shot("01-projection-gallery.png"), "selector": PROJ},
+            {"type": "screenshot", "path": shot(artifacts_dir, "01-projection-gallery.png"),
+             "selector": PROJ},
         ],
         viewport=[1400, 1800],
     )
@@ -209,9 +213,6 @@ SEGMENTS_OVERLAY = ".vsx-segments img.vsx-overlay"
 def test_02_heatmaps_and_segments(run_notebook, artifacts_dir):
     """Three Heatmaps and a Segments render their overlays; the k slider (keyboard) re-segments the image."""
 
-    def shot(name: str) -> str:
-        return str(artifacts_dir / name)
-
     result = run_notebook(
         "02-heatmaps-and-segments.ipynb",
         [
@@ -227,8 +228,9 @@ def test_02_heatmaps_and_segments(run_notebook, artifacts_dir):
             {"type": "eval", "name": "pixels_before", "js": pixels_js(SEGMENTS_OVERLAY)},
             {"type": "eval", "name": "src_before",
              "js": f"(window.__vsxSrc = document.querySelector('{SEGMENTS_OVERLAY}').src)"},
-            {"type": "screenshot", "path": shot("02-heatmaps.png"), "selector": ".vsx-heatmaps"},
-            {"type": "screenshot", "path": shot("02-weak-segmentation.png"),
+            {"type": "screenshot", "path": shot(artifacts_dir, "02-heatmaps.png"),
+             "selector": ".vsx-heatmaps"},
+            {"type": "screenshot", "path": shot(artifacts_dir, "02-weak-segmentation.png"),
              "selector": ".vsx-heatmaps", "index": 2},
             # focus the k slider's handle, then one step right with the keyboard
             {"type": "click", "selector": ".vsx-k-slider .noUi-handle"},
@@ -240,7 +242,8 @@ def test_02_heatmaps_and_segments(run_notebook, artifacts_dir):
             {"type": "eval", "name": "pixels_after", "js": pixels_js(SEGMENTS_OVERLAY)},
             {"type": "eval", "name": "slider_after",
              "js": "document.querySelector('.vsx-k-slider .noUi-handle').getAttribute('aria-valuenow')"},
-            {"type": "screenshot", "path": shot("02-segments.png"), "selector": ".vsx-segments"},
+            {"type": "screenshot", "path": shot(artifacts_dir, "02-segments.png"),
+             "selector": ".vsx-segments"},
         ],
         viewport=[1400, 1400],
     )
@@ -278,9 +281,6 @@ def test_03_painted_search(run_notebook, artifacts_dir):
     """The Painter renders its grid and ranked gallery; a mouse stroke on the canvas paints the grid in
     Python and changes the ranking, and the gallery shows the new one."""
 
-    def shot(name: str) -> str:
-        return str(artifacts_dir / name)
-
     result = run_notebook(
         "03-painted-search.ipynb",
         [
@@ -305,7 +305,7 @@ def test_03_painted_search(run_notebook, artifacts_dir):
                    " && [...imgs].every((i) => i.complete && i.naturalWidth > 0); })()"},
             {"type": "kernel", "name": "after", "code": PAINTER_STATE},
             {"type": "eval", "name": "canvas_after", "js": pixels_js(".vsx-painter-canvas")},
-            {"type": "screenshot", "path": shot("03-painter.png"), "selector": ".vsx-painter"},
+            {"type": "screenshot", "path": shot(artifacts_dir, "03-painter.png"), "selector": ".vsx-painter"},
         ],
         viewport=[1400, 1600],
     )
