@@ -69,7 +69,7 @@ def embed_on_cluster(col, pending: list[int], client, bar) -> None:
     if weights is None:
         raise ValueError("embedding on a cluster loads the model on each worker: save it with "
                          "model.save(path) and load it with vx.load_model(path) first")
-    codec = client.scatter(col.codec.tensors(), broadcast=True)
+    codec = client.scatter(col.codec.tensors(), broadcast=True, hash=False)
     futures = []
     for c in pending:
         rows = col._chunk_rows(c)
@@ -94,7 +94,9 @@ def _query_chunk(url: str, rows: tuple[int, int], payload: dict, vectors: torch.
 
 
 def _map_chunks(col, vectors: torch.Tensor, client, query: torch.Tensor | None) -> np.ndarray:
-    payload = client.scatter(_head_payload(col), broadcast=True)
+    # hash=False: a same-content scatter would share the key with the previous call's, whose
+    # release could then drop the data under this call's tasks ("lost dependencies")
+    payload = client.scatter(_head_payload(col), broadcast=True, hash=False)
     futures = [
         client.submit(_query_chunk, col.url, (r.start, r.stop), payload, vectors, col.grid, query, pure=False)
         for r in (col._chunk_rows(c) for c in range(col.n_chunks))
