@@ -12,7 +12,7 @@ from photos import photo
 import vsexplore as vx
 from vsexplore.conse import concept_mixture, top_probabilities
 from vsexplore.model import read_config
-from vsexplore.network import MixPool, NetConfig, VisualSemanticNet, cosine_maps
+from vsexplore.network import VERSION, MixPool, NetConfig, VisualSemanticNet, cosine_maps
 
 SMALL = NetConfig(channels=8, dim=6, blocks=("linear", "conse", "linear"), num_classes=20, top_t=3)
 
@@ -60,6 +60,36 @@ def test_mix_pool_extremes_are_plain_average_and_max():
         torch.testing.assert_close(pool(maps), maps.amax(dim=(2, 3)))
         pool.avg_weight.fill_(0.25)
         torch.testing.assert_close(pool(maps), 0.25 * maps.mean(dim=(2, 3)) + 0.75 * maps.amax(dim=(2, 3)))
+
+
+@pytest.mark.parametrize("slots", [1, 4])
+def test_factorised_head_is_exactly_dot_products_of_stored_vectors(slots):
+    """Map logit = E_l·t + map_bias and score logit = max_s V_s·t + score_bias, as the store uses them."""
+    torch.manual_seed(slots)
+    net = VisualSemanticNet(NetConfig(**{**SMALL.to_dict(), "slots": slots})).eval()
+    with torch.no_grad():
+        net.blocks[1].class_text.normal_()
+        net.head.mix.normal_()
+        net.pool.mix.mix.normal_()
+        net.pool.saliency.weight.normal_()
+    features, logits = random_inputs(batch=3)
+    labels = torch.nn.functional.normalize(torch.randn(5, 6), dim=1)
+    with torch.no_grad():
+        scores, maps = net(features, logits, labels)
+        locations, vectors = net.factorised_vectors(net.region_embeddings(features, logits), features)
+    assert vectors.shape == (3, slots, 6)
+    torch.testing.assert_close(maps, torch.einsum("bdhw,ld->blhw", locations, labels) + net.map_bias)
+    expected = torch.einsum("bsd,ld->bls", vectors, labels).amax(-1) + net.score_bias
+    torch.testing.assert_close(scores, expected)
+
+
+def test_version_1_weights_keep_their_conv_head():
+    old = {k: v for k, v in SMALL.to_dict().items() if k not in ("head", "pool", "slots")}
+    config = NetConfig.from_dict({**old, "version": 1})
+    assert (config.head, config.pool, config.factorised) == ("conv", "mix", False)
+    assert isinstance(VisualSemanticNet(config).pool, MixPool)
+    with pytest.raises(ValueError, match="does not factor"):
+        VisualSemanticNet(config).location_vectors(*random_inputs())
 
 
 def test_forward_shapes_follow_labels_and_map_size():
@@ -130,7 +160,7 @@ def test_safetensors_round_trip(model, photo_files, tmp_path):
     path = model.save(tmp_path / "head.safetensors")
     config = read_config(path)
     assert config.backbone == "efficientnet-lite0" and config.encoder == "minilm-l6"
-    assert config.k == 3 and config.dim == 384 and config.version == 1
+    assert config.k == 3 and config.dim == 384 and config.version == VERSION and config.factorised
     loaded = vx.load_model(path, encoder=model.encoder, precision="fp32")
     images = list(photo_files.values())
     np.testing.assert_allclose(

@@ -70,6 +70,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         config=config,
         blocks=tuple(args.blocks.split(",")),
         compare_at=args.compare_at,
+        head=args.head,
+        pool=args.pool,
+        slots=args.slots,
         input_size=args.input_size,
         finetune=args.finetune,
         device=args.device,
@@ -238,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--encoder", default="minilm-l6")
     train.add_argument("--blocks", default="conse,linear,linear,linear,linear")
     train.add_argument("--compare-at", default="conv", choices=["conv", "pooled"])
+    train.add_argument(
+        "--head", default="linear", choices=["linear", "conv"], help="linear: factorised, fast queries"
+    )
+    train.add_argument("--pool", default="attention", choices=["attention", "mix"])
+    train.add_argument("--slots", type=int, default=4, help="attention weightings per image (attention pool)")
     train.add_argument("--input-size", type=int, default=224)
     train.add_argument("--epochs", type=int, default=6)
     train.add_argument("--batch-size", type=int, default=64)

@@ -32,6 +32,14 @@ def top_probabilities(logits: torch.Tensor, top_t: int) -> tuple[torch.Tensor, t
     return logits.softmax(dim=1).topk(top_t, dim=1)
 
 
+def top_weights(logits: torch.Tensor, top_t: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The T largest logits (dim 1) and their softmax among themselves: what
+    :func:`concept_mixture` makes of :func:`top_probabilities` (it renormalises them), without
+    the softmax over every class."""
+    values, indices = logits.float().topk(top_t, dim=1)
+    return values.softmax(dim=1), indices
+
+
 def concept_mixture(probs: torch.Tensor, indices: torch.Tensor, class_text: torch.Tensor) -> torch.Tensor:
     """Σ_t p_t · text(c_t), renormalised by Σ_t p_t.
 
