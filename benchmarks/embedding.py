@@ -2,6 +2,8 @@
 
 The photos are the bundled sample's real photos (Debian photo packages), copied under several
 names so the run lasts long enough to measure; every copy is read and decoded from its JPEG file.
+The two are measured in alternating rounds and the best of each is kept: this shared machine's
+speed drifts by ±20 % from minute to minute.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import torch
 
 COPIES = 4
+ROUNDS = 3
 LABELS = ["sky", "water", "tree", "person", "building", "grass", "flower", "car", "dog", "food",
           "mountain", "beach", "snow", "night", "stormy", "dark", "red", "crowd of people"]
 
@@ -52,29 +55,36 @@ def run() -> list[dict]:
 
     import vsexplore as vx
 
-    model = vx.load_model(input_size=224)
+    model = vx.load_collection_model()
+    bare, end_to_end = [], []
     with tempfile.TemporaryDirectory() as tmp:
         folder = _photo_folder(Path(tmp))
         paths = sorted(str(p) for p in folder.glob("*.jpg"))
         warm = vx.Collection.build(paths[:64], store=Path(tmp) / "warm.vsx", model=model, progress=False)
         del warm
-        bare = _bare_backbone(model, paths)
-        start = time.perf_counter()
-        col = vx.Collection.build(folder, store=Path(tmp) / "photos.vsx", model=model, progress=False)
-        end_to_end = len(col) / (time.perf_counter() - start)
+        for round_ in range(ROUNDS):  # interleaved, so both see the same machine; best of each
+            bare.append(_bare_backbone(model, paths))
+            start = time.perf_counter()
+            col = vx.Collection.build(folder, store=Path(tmp) / f"photos-{round_}.vsx", model=model,
+                                      progress=False)
+            end_to_end.append(len(col) / (time.perf_counter() - start))
         per_image = _store_bytes(col.url) / len(col)
         originals = paths[:: COPIES][: len(paths) // COPIES]  # one copy of each photo
         rows = [col.paths.index(p) for p in originals]
         stored = col.scores(LABELS)[rows]
         exact = model.score(originals, LABELS)
         rho = np.array([spearmanr(stored[:, j], exact[:, j])[0] for j in range(len(LABELS))])
+    ratios = [e / b for e, b in zip(end_to_end, bare, strict=True)]
     return [
-        {"measure": f"embedding images/s, JPEG files → store, 224 px ({len(col)} real photos)",
-         "value": round(end_to_end, 1), "floor": 60, "better": "higher"},
-        {"measure": "bare backbone forward images/s on the same photos (decoded beforehand)",
-         "value": round(bare, 1), "floor": None, "better": "higher"},
-        {"measure": "embedding / bare backbone throughput", "value": round(end_to_end / bare, 3),
-         "floor": 0.9, "better": "higher"},
+        {"measure": f"embedding images/s, JPEG files → store, 224 px ({len(col)} photos, best of {ROUNDS})",
+         "value": round(max(end_to_end), 1), "floor": 60, "better": "higher"},
+        {"measure": f"bare backbone forward images/s, same photos decoded beforehand (best of {ROUNDS})",
+         "value": round(max(bare), 1), "floor": None, "better": "higher"},
+        {"measure": "embedding / bare backbone throughput (best / best)",
+         "value": round(max(end_to_end) / max(bare), 3), "floor": 0.9, "better": "higher"},
+        {"measure": "embedding / bare backbone, per interleaved round (min, median)",
+         "value": [round(min(ratios), 3), round(float(np.median(ratios)), 3)], "floor": None,
+         "better": "higher"},
         {"measure": "bytes stored per image (all arrays but the shared codec)", "value": round(per_image),
          "floor": 16 * 1024, "better": "lower"},
         {"measure": f"store vs exact scores: min Spearman over {len(LABELS)} labels ({len(rows)} photos)",

@@ -1,8 +1,9 @@
 """Queries over large stores: a new label's projection over 100k and 1M images, painted search.
 
 The large stores are synthetic but of realistic shape and content: every row is a real photo's
-stored row (the bundled sample, embedded for real) with ±1 noise on its codes, so chunks
-compress like real ones. Each size is measured in a fresh process, so peak memory is its own.
+stored row (the bundled sample, embedded for real) with ±1 noise on its codes and on the last
+bit of its score vectors, so chunks compress like real ones. Each size is measured in a fresh
+process, so peak memory is its own.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
     import vsexplore as vx
     from vsexplore.store import PER_IMAGE, _create_layout, _zarr
 
-    model = vx.load_model(input_size=224)
+    model = vx.load_collection_model()
     source = vx.Collection.open(source_url, model=model)
     zarr = _zarr()
     group = zarr.open_group(target_url, mode="w")
@@ -35,10 +36,9 @@ def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
     codec_group = group.require_group("codec")
     for name, tensor in source.codec.tensors().items():
         codec_group.create_array(name, data=tensor.numpy())
-    for name in ("codes", "codes_wide"):
-        shape = (0, *source.group[name].shape[1:])
-        group.create_array(name, shape=shape, chunks=(CHUNK, *shape[1:]), dtype=source.group[name].dtype,
-                           overwrite=True, compressors=source.group[name].compressors)
+    shape = (0, *source.group["codes"].shape[1:])
+    group.create_array("codes", shape=shape, chunks=(CHUNK, *shape[1:]), dtype="int8", overwrite=True,
+                       compressors=source.group["codes"].compressors)
     group.attrs["codec_fitted"] = True
     real = {name: source.group[name][...][source.rows] for name in PER_IMAGE if name not in ("path",)}
     for name in PER_IMAGE:
@@ -49,10 +49,11 @@ def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
         rows = rng.integers(0, len(source), min(CHUNK, n - start))
         for name, values in real.items():
             part = values[rows]
-            if name in ("codes", "codes_wide"):
-                info = np.iinfo(part.dtype)
+            if name == "codes":
                 noise = rng.integers(-1, 2, part.shape).astype(np.int32)
-                part = np.clip(part.astype(np.int32) + noise, -info.max, info.max).astype(part.dtype)
+                part = np.clip(part.astype(np.int32) + noise, -127, 127).astype(np.int8)
+            elif name == "score_vectors":  # bfloat16 bits: ±1 in the last mantissa bit
+                part = part + rng.integers(-1, 2, part.shape).astype(np.int16)
             group[name][start : start + len(rows)] = part
         group["path"][start : start + len(rows)] = np.array(
             [f"synthetic/{i:07d}.jpg".encode() for i in range(start, start + len(rows))], dtype=object
@@ -64,7 +65,7 @@ def measure(url: str) -> dict:
     """In this process: time a new label's projection (cold, then warm) and a 3-concept search."""
     import vsexplore as vx
 
-    col = vx.Collection.open(url, model=vx.load_model(input_size=224))
+    col = vx.Collection.open(url, model=vx.load_collection_model())
     timings = {"images": len(col)}
     for name, label in (("projection_cold_s", "a red sailing boat"), ("projection_warm_s", "snowy forest")):
         col.model.encoder.encode([label])  # label encoding is not the store's cost

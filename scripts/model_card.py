@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 NAMES = {
-    "minilm.safetensors": "ours (conv-level, MiniLM)",
+    "factorised.safetensors": "ours, factorised head (shipped, MiniLM)",
+    "minilm.safetensors": "ours, conv head (version 1, MiniLM)",
     "pooled.safetensors": "pooled-comparison ablation (MiniLM)",
-    "glove.safetensors": "ours (conv-level, GloVe-50)",
+    "glove.safetensors": "ours, conv head (GloVe-50)",
     "ConSE": "ConSE baseline",
 }
 

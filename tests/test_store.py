@@ -41,7 +41,7 @@ def photo_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def model():
-    return vx.load_model(input_size=224)
+    return vx.load_collection_model()
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +70,7 @@ def test_store_scores_agree_with_exact_scores(col, model):
     stored = col.scores(LABELS)
     exact = model.score(col.paths, LABELS)
     rho = [spearmanr(stored[:, j], exact[:, j])[0] for j in range(len(LABELS))]
-    assert min(rho) >= 0.98 and np.median(rho) >= 0.99, dict(zip(LABELS, np.round(rho, 4), strict=True))
+    assert min(rho) >= 0.99, dict(zip(LABELS, np.round(rho, 4), strict=True))
 
 
 def test_bytes_per_image_within_budget(col):
@@ -97,9 +97,9 @@ def test_reopen_without_the_source_images(col, photo_folder, tmp_path):
 def test_wrong_model_is_refused(col, model):
     import torch
 
-    other = vx.load_model(input_size=224)
+    other = vx.load_collection_model()
     with torch.no_grad():
-        other.net.head[0].bias.add_(0.01)
+        other.net.head.bias.add_(0.01)
     with pytest.raises(StoreError, match="different model"):
         vx.Collection.open(col.url, model=other)
     with pytest.raises(StoreError, match="no vsexplore store"):
@@ -179,7 +179,7 @@ def test_tags_persist_and_export(col, tmp_path):
 
 BUILD_SCRIPT = """
 import sys, vsexplore as vx
-vx.Collection.build(sys.argv[1], store=sys.argv[2], model=vx.load_model(input_size=224),
+vx.Collection.build(sys.argv[1], store=sys.argv[2], model=vx.load_collection_model(),
                     chunk_size=4, fit_images=8, progress=False)
 """
 
@@ -203,7 +203,7 @@ def test_kill_9_then_rerun_finishes_without_loss_or_duplicates(model, photo_fold
     fresh = vx.Collection.build(photo_folder, store=tmp_path / "fresh.vsx", model=model, chunk_size=4,
                                 fit_images=8, progress=False)
     assert resumed.paths == fresh.paths and len(set(resumed.paths)) == 48
-    for name in ("codes", "codes_wide", "norms", "conse_index", "sha1", "status"):
+    for name in ("score_vectors", "codes", "steps", "pooled", "sha1", "status"):
         np.testing.assert_array_equal(resumed.group[name][...], fresh.group[name][...], err_msg=name)
 
 
@@ -240,11 +240,15 @@ def test_dask_cluster_gives_the_same_store_and_answers(model, photo_folder, tmp_
         remote = vx.Collection.build(photo_folder, store=tmp_path / "dask.vsx", client=client, **options)
         remote_scores = remote.scores(LABELS, client=client)
         remote_search = remote.search({"sky": [[1], [-1]]}, top=10, client=client)
-    for name in ("codes", "codes_wide", "norms", "conse_index", "pooled", "sha1", "status"):
+    for name in ("sha1", "status", "path", "width", "height"):
         np.testing.assert_array_equal(remote.group[name][...], local.group[name][...], err_msg=name)
-    # ConSE probabilities are float16; the worker's single thread may round one ulp differently
-    np.testing.assert_allclose(remote.group["conse_prob"][...], local.group["conse_prob"][...], atol=1e-4)
-    np.testing.assert_allclose(remote_scores, local.scores(LABELS), atol=1e-5)
+    # Workers run torch on one thread, this process on two: float sums round differently, so a
+    # few values differ in their last bit (bfloat16 score vectors: ≤ 2 units in the last place).
+    for name, ulps in (("score_vectors", 2), ("codes", 1), ("pooled", 1)):
+        a, b = (g[name][...].astype(np.int32) for g in (remote.group, local.group))
+        assert np.abs(a - b).max() <= ulps and (a != b).mean() < 0.01, name
+    np.testing.assert_allclose(remote.group["steps"][...], local.group["steps"][...], rtol=2e-3)
+    np.testing.assert_allclose(remote_scores, local.scores(LABELS), atol=2e-3)
     np.testing.assert_array_equal(remote_search.indices, local.search({"sky": [[1], [-1]]}, top=10).indices)
 
 
@@ -255,7 +259,7 @@ def test_fsspec_urls_and_concurrent_readers(model, photo_folder, tmp_path):
     local = vx.Collection.build(files, store=f"file://{tmp_path}/b.vsx", model=model, progress=False)
     np.testing.assert_array_equal(in_memory.scores(["sky"]), local.scores(["sky"]))
     reader = ("import sys, json, vsexplore as vx; col = vx.Collection.open(sys.argv[1], "
-              "model=vx.load_model(input_size=224)); print(json.dumps(col.scores(['sky'])[:, 0].tolist()))")
+              "model=vx.load_collection_model()); print(json.dumps(col.scores(['sky'])[:, 0].tolist()))")
     procs = [subprocess.Popen([sys.executable, "-c", reader, str(tmp_path / "b.vsx")], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True) for _ in range(2)]
     mine = local.scores(["sky"])[:, 0]
@@ -266,6 +270,16 @@ def test_fsspec_urls_and_concurrent_readers(model, photo_folder, tmp_path):
 
 def test_recent_label_scores_are_remembered(col, monkeypatch):
     first = col.scores(["lighthouse", "sky"])
-    monkeypatch.setattr(col, "_scan", lambda labels: pytest.fail("scanned the store again"))
+    monkeypatch.setattr(col, "_all_score_vectors", lambda: pytest.fail("read the score vectors again"))
     np.testing.assert_array_equal(col.scores(["sky", "lighthouse"]), first[:, ::-1])
     assert col.scores([]).shape == (len(col), 0)
+
+
+def test_query_arrays_are_read_once_and_kept(col, monkeypatch):
+    """The second new label and the second search read nothing from the store."""
+    col.refresh()
+    col.scores(["harbour"])
+    col.search({"sky": [[1], [-1]]})
+    monkeypatch.setattr(col, "_read_chunks", lambda *a: pytest.fail("read the store again"))
+    col.scores(["meadow"])
+    col.search({"water": [[-1], [1]]})

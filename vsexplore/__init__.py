@@ -8,7 +8,7 @@
 from .backbones import BACKBONES, load_backbone
 from .baselines import ConSE
 from .images import ImageError, load_image
-from .model import Model, load_model
+from .model import Model, load_collection_model, load_model
 from .store import Collection, StoreError
 from .text import ENCODERS, LabelError, UnknownWordsError, load_encoder
 
@@ -36,5 +36,6 @@ __all__ = [
     "load_backbone",
     "load_encoder",
     "load_image",
+    "load_collection_model",
     "load_model",
 ]

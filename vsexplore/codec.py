@@ -1,257 +1,114 @@
-"""What a collection stores per image instead of exact region embeddings (≈190 KB), and how label
-cosine maps come back from it at query time.
+"""What a collection stores per image instead of exact region embeddings (≈190 KB), and how scores
+and label maps come back from it at query time.
 
-- **Linear blocks** share one code: the backbone features ``f`` of each location projected on
-  ``q`` principal directions of the blocks' joint output ``[P₁f, …, Pₖf]``, plus each block's
-  exact norm ``|Pⱼ f|``. All components are quantised with one step (equal error everywhere is
-  what minimises the total error); the few high-variance components that need more than 8 bits
-  are stored as int16 (``codes_wide``), the rest as int8 (``codes``), and the store's
-  compressor squeezes the small values of the tail. The directions are found after weighting
-  the label space by the second moment of label vectors, so the bits go where label vectors
-  look. A new label ``t`` then needs one small matrix product per location:
-  ``cos = (mⱼ·t + code·(Dⱼ t)) / |Pⱼ f|``.
-- **ConSE blocks** store their top-T class indices and probabilities per location (exact) and
-  the mixture's norm; ``cos = Σ p·(text(c)·t) / |mixture|``.
+It relies on a factorised head (:attr:`~vsexplore.network.NetConfig.factorised`): a map logit is
+``E_l · t + bias`` with one vector ``E_l`` per location, a score logit ``max_s V_s · t + bias``
+with a few vectors ``V_s`` per image. So a store keeps
 
-Encoding is one (C, q) matrix product per location, so it costs little next to the backbone.
+- ``score_vectors`` (slots, d), as bfloat16 bits: every label's score is one dot product per
+  slot — exact to bfloat16 rounding, and a new label over a million images is one matrix product;
+- ``codes`` (hw, q) int8 and ``steps`` (hw,) float16: each location's ``E_l`` on ``q`` principal
+  directions, fitted on the collection's first photos after weighting the label space by the
+  second moment of label vectors (errors count where label vectors point), quantised with one
+  step per location. A map logit is then ``steps · (codes · (D t)) + offset · t + bias``.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from .conse import concept_mixture, top_probabilities
-from .network import ConSEBlock, LinearBlock, VisualSemanticNet
+from .network import VisualSemanticNet
 
-DEFAULT_COMPONENTS = 288
-STEP = 0.1  # quantisation step, as a fraction of the median component's standard deviation
+DEFAULT_COMPONENTS = 128
 INT8_MAX = 127
-FIT_LOCATIONS = 12_000  # feature locations the directions are fitted on (subsampled evenly)
-INT16_MAX = 32767
-PROB_SCALE = 255  # ConSE probabilities stored as uint8
-NORM_FLOOR = 1e-4  # below this a stored norm means an all-zero region (float16 resolution)
-FITTED = ("encode_matrix", "encode_offset", "scale", "wide", "decode", "decode_offset")
+FIT_LOCATIONS = 20_000  # locations the directions are fitted on (subsampled evenly)
+FITTED = ("encode_matrix", "offset", "decode")
+
+
+def to_bf16_bits(values: torch.Tensor) -> np.ndarray:
+    """float tensor → its bfloat16 bit patterns as int16 (Zarr has no bfloat16 type)."""
+    return values.to(torch.bfloat16).view(torch.int16).numpy()
+
+
+def from_bf16_bits(bits: np.ndarray) -> torch.Tensor:
+    """int16 bit patterns → bfloat16 tensor, without copying."""
+    return torch.from_numpy(np.ascontiguousarray(bits)).view(torch.bfloat16)
 
 
 @dataclass
 class RegionCodec:
-    """Encodes feature maps into compact per-location codes and decodes label cosine maps."""
+    """Encodes location vectors into int8 codes; decodes label map logits from them."""
 
-    encode_matrix: torch.Tensor  # (C, q): features → code (before scaling)
-    encode_offset: torch.Tensor  # (q,)
-    scale: torch.Tensor  # (q,) code units per integer step (one step for all components)
-    wide: torch.Tensor  # (q,) 1 for the leading components stored as int16, else 0
-    decode: torch.Tensor  # (n_linear, q, d): code → block embedding (unnormalised)
-    decode_offset: torch.Tensor  # (n_linear, d)
-    projections: torch.Tensor  # (n_linear, d, C): the linear blocks' P (for exact norms)
-    class_text: torch.Tensor  # (num_classes, d) for ConSE blocks (empty if none)
-    blocks: tuple[str, ...]
-    top_t: int
+    encode_matrix: torch.Tensor  # (d, q): location vector − offset → code (before the step)
+    offset: torch.Tensor  # (d,) mean location vector
+    decode: torch.Tensor  # (q, d): code → location vector − offset
 
     @property
     def components(self) -> int:
-        return int(self.scale.numel())
-
-    @property
-    def n_wide(self) -> int:
-        return int(self.wide.sum())
-
-    @property
-    def linear(self) -> list[int]:
-        return [i for i, kind in enumerate(self.blocks) if kind == "linear"]
-
-    @property
-    def conse(self) -> list[int]:
-        return [i for i, kind in enumerate(self.blocks) if kind == "conse"]
+        return int(self.encode_matrix.shape[1])
 
     # -- fitting -----------------------------------------------------------------------------
     @classmethod
-    def fit(
-        cls, net: VisualSemanticNet, features: torch.Tensor, components: int = DEFAULT_COMPONENTS
-    ) -> RegionCodec:
-        """Fit the code directions on feature maps ``(N, C, h, w)`` of representative photos."""
-        linear = [b for b in net.blocks if isinstance(b, LinearBlock)]
-        conse = [b for b in net.blocks if isinstance(b, ConSEBlock)]
-        d, c = net.config.dim, net.config.channels
-        projections = (
-            torch.stack([b.proj.weight[:, :, 0, 0].detach().float() for b in linear])
-            if linear
-            else torch.zeros(0, d, c)
-        )
-        class_text = conse[0].class_text.detach().float() if conse else torch.zeros(0, d)
-        n_lin = len(linear)
-        q = min(components, n_lin * d) if n_lin else 0
-        flat = features.detach().float().permute(0, 2, 3, 1).reshape(-1, c)
-        if n_lin == 0 or q == 0:
-            empty = torch.zeros(c, 0)
-            return cls(empty, torch.zeros(0), torch.ones(0), torch.zeros(0), torch.zeros(n_lin, 0, d),
-                       torch.zeros(n_lin, d), projections, class_text, tuple(net.config.blocks),
-                       net.config.top_t)
-        half, inv_half = _label_metric(class_text if len(class_text) else None, d)
-        joint = projections.reshape(n_lin * d, c)  # rows: block-major
-        weighted = torch.block_diag(*[half] * n_lin)  # (n_lin·d, n_lin·d)
-        inv_weighted = torch.block_diag(*[inv_half] * n_lin)
-        sample = flat[:: -(-len(flat) // FIT_LOCATIONS)]  # plenty for q directions, and fast
-        h = sample @ joint.T @ weighted  # (M, n_lin·d)
-        mean = h.mean(0)
-        centred = h - mean
-        # principal directions from the (n_lin·d)² scatter matrix: much faster than an SVD of h
-        values, vectors = torch.linalg.eigh((centred.T @ centred).double())
-        rank = int((values > values.max() * 1e-10).sum())
-        vt = vectors.flip(1)[:, : min(rank, len(h))].T.float()
-        if vt.shape[0] < q:
+    def fit(cls, net: VisualSemanticNet, locations: torch.Tensor, components: int = DEFAULT_COMPONENTS,
+            label_vectors: torch.Tensor | None = None) -> RegionCodec:
+        """Fit the code directions on location vectors ``(N, d, h, w)`` of representative photos;
+        ``label_vectors`` (default: the ConSE block's class texts) say where errors count."""
+        d = net.config.dim
+        if label_vectors is None:
+            texts = [b.class_text for b in net.blocks if hasattr(b, "class_text")]
+            label_vectors = texts[0].detach().float() if texts else None
+        flat = locations.detach().float().permute(0, 2, 3, 1).reshape(-1, d)
+        if components == 0 or len(flat) == 0:
+            return cls(torch.zeros(d, 0), torch.zeros(d), torch.zeros(0, d))
+        if components > min(len(flat), d):
             raise ValueError(
-                f"fitting {q} code components needs at least {q} feature locations; got {vt.shape[0]}: "
-                "fit on more images or ask for fewer components"
+                f"fitting {components} code components needs at least {components} locations and "
+                f"dimensions; got {len(flat)} locations of {d}-d vectors: fit on more images or ask for fewer"
             )
-        basis = vt[:q].T  # (n_lin·d, q)
-        encode_matrix = joint.T @ weighted @ basis  # (C, q)
-        encode_offset = mean @ basis
-        codes = flat @ encode_matrix - encode_offset
-        spread = codes.std(dim=0)
-        step = float((STEP * spread.median()).clamp_min(1e-12))
-        extent = torch.quantile(codes.abs()[:: max(1, len(codes) // 200_000)], 0.9999, dim=0) / step
-        wide = torch.zeros(q)
-        wide[: int((extent > INT8_MAX).nonzero().max()) + 1 if (extent > INT8_MAX).any() else 0] = 1.0
-        scale = torch.full((q,), step)
-        decode = (basis.T @ inv_weighted).reshape(q, n_lin, d).permute(1, 0, 2) * step
-        decode_offset = (mean @ inv_weighted).reshape(n_lin, d)
-        return cls(encode_matrix, encode_offset, scale, wide, decode.contiguous(), decode_offset,
-                   projections, class_text, tuple(net.config.blocks), net.config.top_t)
+        half, inv_half = _label_metric(label_vectors, d)
+        sample = flat[:: -(-len(flat) // FIT_LOCATIONS)]
+        offset = sample.mean(0)
+        weighted = (sample - offset) @ half
+        values, vectors = torch.linalg.eigh((weighted.T @ weighted).double())
+        basis = vectors.flip(1)[:, :components].float()  # (d, q), leading directions first
+        return cls(half @ basis, offset, basis.T @ inv_half)
 
     # -- encoding ----------------------------------------------------------------------------
     @torch.no_grad()
-    def encode(
-        self, features: torch.Tensor, location_logits: torch.Tensor
-    ) -> tuple[dict[str, np.ndarray], torch.Tensor]:
-        """Feature maps (B, C, h, w) + location logits (B, K, h, w) → (the stored arrays of a batch,
-        the exact unit region embeddings (B, k, d, hw) they were computed from).
-
-        ``codes_wide`` (B, hw, q_wide) int16, ``codes`` (B, hw, q − q_wide) int8, ``norms``
-        (B, n_linear, hw) float16, ``conse_index`` (B, n_conse, T, hw) int16,
-        ``conse_prob`` (B, n_conse, T, hw) uint8 (×255), ``conse_norm`` (B, n_conse, hw) float16.
-        """
-        b, c, h, w = features.shape
-        flat = features.float().permute(0, 2, 3, 1).reshape(b, h * w, c)
-        codes = torch.round((flat @ self.encode_matrix - self.encode_offset) / self.scale)
-        n_wide = self.n_wide
-        linear = torch.einsum("bmc,jdc->bjdm", flat, self.projections)  # (B, n_lin, d, hw)
-        norms = linear.norm(dim=2)
-        n_conse = len(self.conse)
-        # float64 softmax: stored probabilities then do not depend on the thread count (Dask = in-process)
-        probs, index = top_probabilities(location_logits.double(), self.top_t)  # (B, T, h, w)
-        probs = torch.round(probs.float() * PROB_SCALE) / PROB_SCALE  # as stored, so norms match
-        mixture = concept_mixture(probs, index, self.class_text) if len(self.class_text) else None
-        out = {
-            "codes_wide": codes[..., :n_wide].clamp(-INT16_MAX, INT16_MAX).to(torch.int16).numpy(),
-            "codes": codes[..., n_wide:].clamp(-INT8_MAX, INT8_MAX).to(torch.int8).numpy(),
-            "norms": norms.half().numpy(),
-            "conse_index": index.reshape(b, 1, self.top_t, h * w).expand(b, n_conse, -1, -1).short().numpy(),
-            "conse_prob": torch.round(probs * PROB_SCALE).reshape(b, 1, self.top_t, h * w)
-            .expand(b, n_conse, -1, -1).to(torch.uint8).numpy(),
-            "conse_norm": (
-                mixture.norm(dim=1).reshape(b, 1, h * w).expand(b, n_conse, -1).half().numpy()
-                if mixture is not None
-                else np.zeros((b, 0, h * w), np.float16)
-            ),
-        }
-        regions = torch.empty(b, len(self.blocks), self.projections.shape[1] if self.linear else
-                              self.class_text.shape[1], h * w)
-        if self.linear:
-            regions[:, self.linear] = linear
-        if mixture is not None:
-            regions[:, self.conse] = mixture.reshape(b, 1, -1, h * w)
-        return out, torch.nn.functional.normalize(regions, dim=2)
+    def encode(self, locations: torch.Tensor) -> dict[str, np.ndarray]:
+        """Location vectors (B, d, h, w) → ``codes`` (B, hw, q) int8 and ``steps`` (B, hw) float16."""
+        b, d = locations.shape[:2]
+        flat = locations.float().reshape(b, d, -1).transpose(1, 2)  # (B, hw, d)
+        coords = (flat - self.offset) @ self.encode_matrix
+        steps = (coords.abs().amax(-1) / INT8_MAX).half().float().clamp_min(1e-12)  # as stored
+        codes = torch.round(coords / steps[..., None]).clamp(-INT8_MAX, INT8_MAX)
+        return {"codes": codes.to(torch.int8).numpy(), "steps": steps.half().numpy()}
 
     # -- decoding ----------------------------------------------------------------------------
-    def cosine_maps(self, stored: dict, labels: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
-        """Stored arrays of B images + unit labels (L, d) → cosine maps (B, L, k, h, w) float32."""
-        b, hw = stored["codes"].shape[:2]
-        n_labels = len(labels)
-        out = torch.empty(b, n_labels, len(self.blocks), hw)
-        if self.linear:
-            directions = torch.einsum("jqd,ld->qjl", self.decode, labels).reshape(self.components, -1)
-            numer = _codes_times(stored, directions, self.n_wide)  # (B, hw, n_lin·L)
-            numer = numer.reshape(b, hw, len(self.linear), n_labels) + (self.decode_offset @ labels.T)
-            inverse = _safe_inverse(torch.as_tensor(stored["norms"]).float())  # (B, n_lin, hw)
-            out[:, :, self.linear] = (numer * inverse.permute(0, 2, 1)[..., None]).permute(0, 3, 2, 1)
-        if self.conse:
-            class_cos = self.class_text @ labels.T  # (K, L)
-            index = torch.as_tensor(stored["conse_index"]).long()  # (B, n_c, T, hw)
-            weights = torch.as_tensor(stored["conse_prob"]).float()
-            weights = weights / weights.sum(dim=2, keepdim=True).clamp_min(1e-12)
-            mixed = (class_cos[index] * weights[..., None]).sum(dim=2)  # (B, n_c, hw, L)
-            inverse = _safe_inverse(torch.as_tensor(stored["conse_norm"]).float())
-            out[:, :, self.conse] = (mixed * inverse[..., None]).permute(0, 3, 1, 2)
-        return out.reshape(b, n_labels, len(self.blocks), *grid)
+    def map_logits(self, codes: torch.Tensor, steps: torch.Tensor, labels: torch.Tensor, bias: float
+                   ) -> torch.Tensor:
+        """Codes (B, hw, q) (int8, or bfloat16 holding the same integers) + steps (B, hw) + unit
+        labels (L, d) → map logits (B, L, hw) float32."""
+        directions = (self.decode @ labels.T).to(codes.dtype if codes.is_floating_point() else torch.float32)
+        product = (codes if codes.is_floating_point() else codes.float()) @ directions  # (B, hw, L)
+        logits = product.float() * steps.float()[..., None] + (self.offset @ labels.T + bias)
+        return logits.transpose(1, 2)
 
-    def region_embeddings(self, stored: dict[str, np.ndarray], grid: tuple[int, int]) -> torch.Tensor:
-        """Reconstructed unit region embeddings (B, k, d, h, w) of a few images (k-means, diversity)."""
-        codes = _codes(stored)
-        b, hw = codes.shape[:2]
-        d = self.decode.shape[-1] if self.linear else self.class_text.shape[1]
-        out = torch.empty(b, len(self.blocks), d, hw)
-        if self.linear:
-            emb = torch.einsum("bmq,jqd->bjdm", codes, self.decode) + self.decode_offset[None, :, :, None]
-            out[:, self.linear] = emb
-        if self.conse:
-            index = torch.as_tensor(stored["conse_index"]).long()
-            probs = torch.as_tensor(stored["conse_prob"]).float() / PROB_SCALE
-            weights = probs / probs.sum(dim=2, keepdim=True).clamp_min(1e-12)
-            vectors = self.class_text[index]  # (B, n_c, T, hw, d)
-            out[:, self.conse] = (vectors * weights[..., None]).sum(dim=2).permute(0, 1, 3, 2)
-        out = torch.nn.functional.normalize(out, dim=2)
-        return out.reshape(b, len(self.blocks), d, *grid)
+    def location_vectors(self, codes: np.ndarray, steps: np.ndarray) -> torch.Tensor:
+        """Decoded location vectors (B, hw, d) of a few images (k-means segments)."""
+        scaled = torch.as_tensor(codes).float() * torch.as_tensor(steps).float()[..., None]
+        return scaled @ self.decode + self.offset
 
     # -- persistence -------------------------------------------------------------------------
     def tensors(self) -> dict[str, torch.Tensor]:
-        """The fitted part (the model supplies projections and class texts)."""
         return {name: getattr(self, name).contiguous() for name in FITTED}
 
-    def save(self, path: str | os.PathLike) -> Path:
-        from safetensors.torch import save_file
-
-        save_file(self.tensors(), str(path))
-        return Path(path)
-
     @classmethod
-    def from_tensors(cls, tensors: dict[str, torch.Tensor], net: VisualSemanticNet) -> RegionCodec:
-        """A codec from its fitted tensors and the network it was fitted for."""
-        model_part = cls.fit(net, torch.zeros(1, net.config.channels, 1, 1), components=0)
-        fitted = {k: torch.as_tensor(np.asarray(tensors[k])).float() for k in FITTED}
-        return cls(**fitted, projections=model_part.projections, class_text=model_part.class_text,
-                   blocks=model_part.blocks, top_t=model_part.top_t)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike, net: VisualSemanticNet) -> RegionCodec:
-        from safetensors.torch import load_file
-
-        return cls.from_tensors(load_file(str(path)), net)
-
-
-def _codes_times(stored: dict, directions: torch.Tensor, n_wide: int) -> torch.Tensor:
-    """Stored integer codes (B, hw, q) @ directions (q, N) → float32 (B, hw, N), int16 and int8 parts."""
-    out = torch.as_tensor(stored["codes"]).float() @ directions[n_wide:]
-    if n_wide:
-        out += torch.as_tensor(stored["codes_wide"]).float() @ directions[:n_wide]
-    return out
-
-
-def _codes(stored: dict) -> torch.Tensor:
-    """The int16 and int8 code parts joined as float32 (B, hw, q)."""
-    wide = torch.as_tensor(stored["codes_wide"]).float()
-    narrow = torch.as_tensor(stored["codes"]).float()
-    return torch.cat([wide, narrow], dim=-1)
-
-
-def _safe_inverse(norms: torch.Tensor) -> torch.Tensor:
-    """1/norm, and 0 where a region embedding is (numerically) zero, as exact normalisation gives."""
-    return torch.where(norms > NORM_FLOOR, 1.0 / norms.clamp_min(NORM_FLOOR), torch.zeros_like(norms))
+    def from_tensors(cls, tensors: dict) -> RegionCodec:
+        return cls(**{k: torch.as_tensor(np.asarray(tensors[k])).float() for k in FITTED})
 
 
 def _label_metric(label_vectors: torch.Tensor | None, d: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -264,9 +121,3 @@ def _label_metric(label_vectors: torch.Tensor | None, d: int) -> tuple[torch.Ten
     half = vectors @ torch.diag(values.sqrt()) @ vectors.T
     inv_half = vectors @ torch.diag(values.rsqrt()) @ vectors.T
     return half, inv_half
-
-
-def codec_path_for(weights: str | os.PathLike) -> Path:
-    """The codec shipped beside a weights file: ``name.safetensors`` → ``name.codec.safetensors``."""
-    weights = Path(weights)
-    return weights.with_name(weights.name.removesuffix(".safetensors") + ".codec.safetensors")

@@ -45,8 +45,14 @@ def sample(path: str | Path | None = None) -> Path:
 
 def sample_collection(store: str | Path | None = None, progress: bool = False):
     """The bundled sample's real photos embedded into a store (built once, then just opened)."""
-    from .store import Collection
+    from .store import Collection, StoreError
 
     photos = sample() / "photos"
-    store = Path(store) if store is not None else cache_dir("sample") / "photos.vsx"
-    return Collection.build(photos, store=store, progress=progress)
+    if store is not None:
+        return Collection.build(photos, store=store, progress=progress)
+    cached = cache_dir("sample") / "photos.vsx"
+    try:
+        return Collection.build(photos, store=cached, progress=progress)
+    except StoreError:  # our own cache, made by another model or vsexplore version: make it again
+        shutil.rmtree(cached)
+        return Collection.build(photos, store=cached, progress=progress)

@@ -15,7 +15,6 @@ import torch
 from .codec import RegionCodec
 from .embedding import OK, embed_chunks, encode_rows
 from .model import load_model
-from .network import NetConfig, VisualSemanticNet
 
 
 @functools.lru_cache(maxsize=4)
@@ -30,19 +29,17 @@ def _worker_group(url: str):
     return _zarr().open_group(url, mode="r+")
 
 
-def _head(payload: dict) -> tuple[VisualSemanticNet, RegionCodec]:
-    net = VisualSemanticNet(NetConfig.from_dict(payload["config"]))
-    net.load_state_dict(payload["state"])
-    net.eval()
-    return net, RegionCodec.from_tensors(payload["codec"], net)
+def _scatter(client, value):
+    """One future holding ``value`` on every worker. Wrapped in a list: a scattered dict would
+    become one future per item *keyed by the dict's keys*, shared between calls, and one call's
+    release could then drop another's data ("lost dependencies"); ``hash=False`` likewise."""
+    return client.scatter([value], broadcast=True, hash=False)[0]
 
 
 def _head_payload(col) -> dict:
-    return {
-        "config": col.model.config.to_dict(),
-        "state": {k: v.detach().cpu() for k, v in col.model.net.state_dict().items()},
-        "codec": col.codec.tensors(),
-    }
+    """What a query task needs besides the store: the head's biases and the codec."""
+    return {"map_bias": col.model.net.map_bias, "score_bias": col.model.net.score_bias,
+            "codec": col.codec.tensors()}
 
 
 def _embed_chunk(url: str, rows: tuple[int, int], chunk: int, weights: str, input_size: int,
@@ -50,11 +47,11 @@ def _embed_chunk(url: str, rows: tuple[int, int], chunk: int, weights: str, inpu
     import os
 
     model = _worker_model(weights, input_size, precision)
-    codec = RegionCodec.from_tensors(codec_tensors, model.net)
+    codec = RegionCodec.from_tensors(codec_tensors)
     group = _worker_group(url)
     paths = [os.fsdecode(p) for p in group["path"][rows[0] : rows[1]]]
-    (prepared, features, logits), = embed_chunks(model, [paths], threads=1)
-    arrays = encode_rows(model, codec, prepared, features, logits)
+    (prepared, head), = embed_chunks(model, [paths], threads=1)
+    arrays = encode_rows(model, codec, prepared, head)
     for name, values in arrays.items():
         group[name][rows[0] : rows[1]] = values
     group["done"][chunk] = True
@@ -69,7 +66,7 @@ def embed_on_cluster(col, pending: list[int], client, bar) -> None:
     if weights is None:
         raise ValueError("embedding on a cluster loads the model on each worker: save it with "
                          "model.save(path) and load it with vx.load_model(path) first")
-    codec = client.scatter(col.codec.tensors(), broadcast=True, hash=False)
+    codec = _scatter(client, col.codec.tensors())
     futures = []
     for c in pending:
         rows = col._chunk_rows(c)
@@ -80,25 +77,25 @@ def embed_on_cluster(col, pending: list[int], client, bar) -> None:
 
 
 def _query_chunk(url: str, rows: tuple[int, int], payload: dict, vectors: torch.Tensor,
-                 grid: tuple[int, int], query: torch.Tensor | None) -> np.ndarray:
-    from .store import QUERY_ARRAYS, scores_and_maps
+                 query: torch.Tensor | None) -> np.ndarray:
+    from .codec import from_bf16_bits
+    from .store import painted_totals, stored_scores
 
-    net, codec = _head(payload)
     group = _worker_group(url)
-    stored = {name: group[name][rows[0] : rows[1]] for name in QUERY_ARRAYS}
     ok = group["status"][rows[0] : rows[1]] == OK
-    scores, maps = scores_and_maps(net, codec, stored, vectors, grid)
     if query is None:
-        return scores.numpy()[ok]
-    return torch.einsum("nchw,chw->n", maps, query).numpy()[ok]
+        score_vectors = from_bf16_bits(group["score_vectors"][rows[0] : rows[1]])
+        return stored_scores(score_vectors, vectors, payload["score_bias"]).numpy()[ok]
+    codec = RegionCodec.from_tensors(payload["codec"])
+    codes = torch.from_numpy(group["codes"][rows[0] : rows[1]]).to(torch.bfloat16)
+    steps = torch.from_numpy(group["steps"][rows[0] : rows[1]])
+    return painted_totals(codec, codes, steps, vectors, payload["map_bias"], query).numpy()[ok]
 
 
 def _map_chunks(col, vectors: torch.Tensor, client, query: torch.Tensor | None) -> np.ndarray:
-    # hash=False: a same-content scatter would share the key with the previous call's, whose
-    # release could then drop the data under this call's tasks ("lost dependencies")
-    payload = client.scatter(_head_payload(col), broadcast=True, hash=False)
+    payload = _scatter(client, _head_payload(col))
     futures = [
-        client.submit(_query_chunk, col.url, (r.start, r.stop), payload, vectors, col.grid, query, pure=False)
+        client.submit(_query_chunk, col.url, (r.start, r.stop), payload, vectors, query, pure=False)
         for r in (col._chunk_rows(c) for c in range(col.n_chunks))
     ]
     parts = client.gather(futures)

@@ -216,13 +216,23 @@ def load_image(source: ImageLike, draft_size: int | None = None) -> Image.Image:
             ) from err
 
 
-def to_tensor(img: Image.Image, size: int, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
-    """Squash-resize an RGB image to ``size × size`` and normalise it → float32 (3, size, size)."""
+def squash(img: Image.Image, size: int) -> torch.Tensor:
+    """Squash-resize an RGB image to ``size × size`` → uint8 pixels (size, size, 3)."""
     resized = img.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=3.0)
-    arr = torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0).permute(2, 0, 1)
+    return torch.from_numpy(np.array(resized, dtype=np.uint8))
+
+
+def normalise(pixels: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """uint8 pixels (..., H, W, 3) → normalised float32 (..., 3, H, W)."""
+    arr = (pixels.to(torch.float32) / 255.0).movedim(-1, -3)
     mean_t = torch.tensor(mean, dtype=torch.float32).view(3, 1, 1)
     std_t = torch.tensor(std, dtype=torch.float32).view(3, 1, 1)
     return (arr - mean_t) / std_t
+
+
+def to_tensor(img: Image.Image, size: int, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """Squash-resize an RGB image to ``size × size`` and normalise it → float32 (3, size, size)."""
+    return normalise(squash(img, size), mean, std)
 
 
 def as_list(images: ImageLike | Iterable[ImageLike]) -> list[ImageLike]:

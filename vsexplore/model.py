@@ -21,18 +21,22 @@ from .scoring import ImageScorer
 from .text import LabelEncoder, load_encoder
 
 DEFAULT_WEIGHTS_NAME = "vsexplore-default.safetensors"
+COLLECTION_WEIGHTS_NAME = "vsexplore-collections.safetensors"  # the factorised head collections use
+WEIGHTS_ENV = {DEFAULT_WEIGHTS_NAME: "VSEXPLORE_WEIGHTS",
+               COLLECTION_WEIGHTS_NAME: "VSEXPLORE_COLLECTION_WEIGHTS"}
 METADATA_KEY = "vsexplore"
 BACKBONE_PREFIX = "backbone."  # fine-tuned backbone weights stored beside the head
 
 
-def default_weights_path() -> Path:
-    """Where the shipped weights live: ``$VSEXPLORE_WEIGHTS``, the checkout's ``weights/``, or
-    the install's ``share/vsexplore/weights``."""
-    if os.environ.get("VSEXPLORE_WEIGHTS"):
-        return Path(os.environ["VSEXPLORE_WEIGHTS"])
+def default_weights_path(name: str = DEFAULT_WEIGHTS_NAME) -> Path:
+    """Where a shipped weights file lives: its environment variable (``$VSEXPLORE_WEIGHTS``,
+    ``$VSEXPLORE_COLLECTION_WEIGHTS``), the checkout's ``weights/``, or the install's
+    ``share/vsexplore/weights``."""
+    if os.environ.get(WEIGHTS_ENV[name]):
+        return Path(os.environ[WEIGHTS_ENV[name]])
     candidates = [
-        Path(__file__).resolve().parent.parent / "weights" / DEFAULT_WEIGHTS_NAME,
-        Path(sys.prefix) / "share" / "vsexplore" / "weights" / DEFAULT_WEIGHTS_NAME,
+        Path(__file__).resolve().parent.parent / "weights" / name,
+        Path(sys.prefix) / "share" / "vsexplore" / "weights" / name,
     ]
     return next((p for p in candidates if p.exists()), candidates[0])
 
@@ -135,7 +139,7 @@ def load_model(
 
     path = Path(path) if path is not None else default_weights_path()
     if not path.exists():
-        if path == default_weights_path():
+        if path in (default_weights_path(), default_weights_path(COLLECTION_WEIGHTS_NAME)):
             raise FileNotFoundError(
                 f"no shipped weights at {path}: trained weights are not part of this version yet. "
                 "Pass the path of a vsexplore .safetensors file, or use vsexplore.ConSE() for "
@@ -155,3 +159,11 @@ def load_model(
     model = Model(net, backbone, encoder, **options)
     model.weights_path = path  # workers of a cluster load the same file
     return model
+
+
+def load_collection_model(**options) -> Model:
+    """The shipped factorised head that collections use by default, at the 224 px it was trained
+    at: its scores and maps factor through stored vectors, so a new label over a million images
+    is one matrix product. ``options`` as for :func:`load_model`."""
+    options.setdefault("input_size", 224)
+    return load_model(default_weights_path(COLLECTION_WEIGHTS_NAME), **options)

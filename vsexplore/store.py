@@ -7,9 +7,13 @@ Layout of a store (a Zarr group at a local path or any fsspec URL)::
     path        (N,) file paths as bytes (any file name, UTF-8 or not)
     status      (N,) 0 pending, 1 embedded, 2 failed;  error (N,) the reason
     width, height, sha1, thumb (JPEG bytes, 128 px)
-    codes, norms, conse_index, conse_prob, conse_norm   what label maps are decoded from
-    pooled (N, d), diversity (N,)                        exact per-image summaries
+    score_vectors (N, slots, d)   bfloat16 bits: a label's score is one dot product per slot
+    codes (N, hw, q), steps (N, hw)   what label maps are decoded from (see :mod:`vsexplore.codec`)
+    pooled (N, d), diversity (N,)    exact per-image summaries
     done        (chunks,) set after all of a chunk's rows are written
+
+Queries keep what they read in memory (up to ``VSEXPLORE_CACHE_BYTES``, default 4 GiB): all
+score vectors first (a million images with 4 slots: 3 GB), then location codes chunk by chunk.
 
 Rows are written a whole chunk at a time and a chunk's ``done`` flag last, so a job killed at any
 moment resumes by redoing only unfinished chunks; chunks never share files, so Dask workers write
@@ -34,41 +38,48 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from . import analysis
-from .codec import DEFAULT_COMPONENTS, FITTED, RegionCodec
+from .codec import DEFAULT_COMPONENTS, FITTED, RegionCodec, from_bf16_bits
 from .data.loaders import IMAGE_EXTENSIONS
 from .embedding import FAILED, OK, POOLED_SCALE, embed_chunks, encode_rows, prefetch
 from .images import display_path
-from .model import Model, load_model
-from .network import VisualSemanticNet
+from .model import Model, load_collection_model
 
-FORMAT = 1
+FORMAT = 2
 CHUNK = 256
 FIT_IMAGES = 512
 STORE_INPUT_SIZE = 224
-QUERY_BATCH = 256
 READ_THREADS = 2  # chunks decompressed ahead of the query (Blosc releases the GIL)
 SCORE_CACHE_LABELS = 64  # per-label score columns remembered between queries
-DEFAULT_CACHE_BYTES = 2 << 30  # decoded query arrays kept in memory between queries
-PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "codes_wide", "codes", "norms",
-             "conse_index", "conse_prob", "conse_norm", "pooled", "diversity")
-QUERY_ARRAYS = ("codes_wide", "codes", "norms", "conse_index", "conse_prob", "conse_norm")
+DEFAULT_CACHE_BYTES = 4 << 30  # what queries keep in memory between queries
+PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "score_vectors", "codes", "steps",
+             "pooled", "diversity")
+MAP_ARRAYS = ("codes", "steps")
 
 
 @torch.inference_mode()
-def scores_and_maps(
-    net: VisualSemanticNet, codec: RegionCodec, stored: dict[str, np.ndarray], labels: torch.Tensor,
-    grid: tuple[int, int],
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stored rows + unit labels (L, d) → scores (n, L) and maps (n, L, h, w) in [0, 1], on the CPU."""
-    device = next(net.parameters()).device
-    n = len(stored["codes"])
-    scores, maps = torch.empty(n, len(labels)), torch.empty(n, len(labels), *grid)
-    for start in range(0, n, QUERY_BATCH):  # small batches stay in the CPU's caches
-        part = {name: values[start : start + QUERY_BATCH] for name, values in stored.items()}
-        logits = net.map_logits(codec.cosine_maps(part, labels, grid).to(device))
-        scores[start : start + QUERY_BATCH] = net.pool(logits).sigmoid().cpu()
-        maps[start : start + QUERY_BATCH] = logits.sigmoid().cpu()
-    return scores, maps
+def stored_scores(score_vectors: torch.Tensor, labels: torch.Tensor, bias: float) -> torch.Tensor:
+    """Score vectors (n, slots, d) bfloat16 + unit labels (L, d) → scores (n, L) in [0, 1]."""
+    n, slots, d = score_vectors.shape
+    out = torch.empty(n, len(labels))
+    flat = score_vectors.reshape(n * slots, d)
+    for j, label in enumerate(labels.to(score_vectors.dtype)):  # one column at a time: a fast GEMV
+        out[:, j] = (flat @ label).reshape(n, slots).amax(1).float()
+    return (out + bias).sigmoid_()
+
+
+@torch.inference_mode()
+def stored_maps(codec: RegionCodec, codes: torch.Tensor, steps: torch.Tensor, labels: torch.Tensor,
+                bias: float, grid: tuple[int, int]) -> torch.Tensor:
+    """Codes (n, hw, q) + steps (n, hw) + unit labels (L, d) → label maps (n, L, h, w) in [0, 1]."""
+    return codec.map_logits(codes, steps, labels, bias).sigmoid_().reshape(len(codes), len(labels), *grid)
+
+
+@torch.inference_mode()
+def painted_totals(codec: RegionCodec, codes: torch.Tensor, steps: torch.Tensor, labels: torch.Tensor,
+                   bias: float, query: torch.Tensor) -> torch.Tensor:
+    """Σ over concepts and cells of query (C, h, w) · label map, per image: (n,)."""
+    maps = codec.map_logits(codes, steps, labels, bias).sigmoid_()  # (n, C, hw)
+    return (maps * query.reshape(1, len(labels), -1)).sum(dim=(1, 2))
 
 
 class StoreError(ValueError):
@@ -142,8 +153,9 @@ class Collection:
         self.codec = codec
         self.url = url
         self.grid = tuple(group.attrs["grid"])
-        self._cache: dict[int, dict[str, np.ndarray]] = {}
+        self._cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self._score_cache: dict[str, np.ndarray] = {}
+        self._score_vectors: torch.Tensor | None = None
         self._cached_bytes = 0
         self.cache_bytes = int(os.environ.get("VSEXPLORE_CACHE_BYTES", DEFAULT_CACHE_BYTES))
         self.refresh()
@@ -169,7 +181,8 @@ class Collection:
         paths = list_images(source)
         url = _local_or_url(store)
         zarr = _zarr()
-        model = model if model is not None else load_model(input_size=STORE_INPUT_SIZE)
+        model = model if model is not None else load_collection_model(input_size=STORE_INPUT_SIZE)
+        _require_factorised(model)
         if _exists(url):
             col = cls.open(url, model=model, mode="r+")
             col._append_paths(paths)
@@ -192,9 +205,13 @@ class Collection:
         group = zarr.open_group(url, mode=mode)
         attrs = group.attrs.asdict()
         if attrs.get("vsexplore_store") != FORMAT:
-            raise StoreError(f"{url}: not a vsexplore store of format {FORMAT}")
+            found = attrs.get("vsexplore_store")
+            raise StoreError(f"{url}: store format {found}, this vsexplore reads format {FORMAT}; "
+                             "build the collection again (the source images are needed)" if found else
+                             f"{url}: not a vsexplore store")
         if model is None:
-            model = load_model(input_size=attrs["input_size"])
+            model = load_collection_model(input_size=attrs["input_size"])
+        _require_factorised(model)
         if model_fingerprint(model) != attrs["model_fingerprint"]:
             raise StoreError(
                 f"{url} was embedded with a different model (backbone {attrs['model']['backbone']}, encoder "
@@ -206,7 +223,7 @@ class Collection:
             model.input_size = attrs["input_size"]
         codec = _empty_codec(model)
         if "codec" in group and bool(group.attrs.get("codec_fitted", False)):
-            codec = RegionCodec.from_tensors({k: group["codec"][k][...] for k in FITTED}, model.net)
+            codec = RegionCodec.from_tensors({k: group["codec"][k][...] for k in FITTED})
         return cls(group, model, codec, url)
 
     def add(self, paths: Iterable[str | os.PathLike], client=None, progress: bool = True) -> Collection:
@@ -251,41 +268,37 @@ class Collection:
             embed_on_cluster(self, pending, client, bar)
         else:
             stream = embed_chunks(self.model, [self._chunk_paths(c) for c in pending])
-            for c, (prepared, features, logits) in zip(pending, stream, strict=True):
-                self._write_chunk(c, encode_rows(self.model, self.codec, prepared, features, logits))
+            for c, (prepared, head) in zip(pending, stream, strict=True):
+                self._write_chunk(c, encode_rows(self.model, self.codec, prepared, head))
                 bar.update(len(prepared))
         bar.close()
         self.refresh()
 
     def _fit_codec_and_embed(self, pending: list[int], bar) -> list[int]:
-        """Embed the first chunks in-process, fit the codec on their features, then store them."""
-        held, features = [], []
+        """Embed the first chunks in-process, fit the codec on their location vectors, then store them."""
+        held = []
         chunk_paths = [self._chunk_paths(c) for c in pending]
-        stream = embed_chunks(self.model, chunk_paths)
-        for c, (prepared, feats, logits) in zip(pending, stream, strict=False):
-            held.append((c, prepared, feats, logits))
-            if len(feats):
-                features.append(feats)
+        for c, (prepared, head) in zip(pending, embed_chunks(self.model, chunk_paths), strict=False):
+            held.append((c, prepared, head))
             bar.update(len(prepared))
-            if sum(len(f) for f in features) >= int(self.group.attrs["fit_images"]):
+            if sum(len(h.get("locations", ())) for _, _, h in held) >= int(self.group.attrs["fit_images"]):
                 break
-        if features:
-            stacked = torch.cat(features)
-            locations = len(stacked) * stacked.shape[2] * stacked.shape[3]
-            components = min(int(self.group.attrs["components"]), locations)
-            self.codec = RegionCodec.fit(self.model.net, stacked, components)
+        heads = [h["locations"] for _, _, h in held if h]
+        if heads:
+            locations = torch.cat(heads)
+            count = len(locations) * locations.shape[2] * locations.shape[3]
+            components = min(int(self.group.attrs["components"]), count, self.model.config.dim)
+            self.codec = RegionCodec.fit(self.model.net, locations, components)
             codec_group = self.group.require_group("codec")
             for name, tensor in self.codec.tensors().items():
                 codec_group.create_array(name, data=tensor.numpy(), overwrite=True)
-            n_wide = self.codec.n_wide
-            for name, width, dtype in (("codes_wide", n_wide, "int16"),
-                                       ("codes", self.codec.components - n_wide, "int8")):
-                shape = (*self.group[name].shape[:2], width)
-                self.group.create_array(name, shape=shape, chunks=(self.chunk_size, *shape[1:]),
-                                        dtype=dtype, overwrite=True, compressors=_compressors())
+            shape = (*self.group["codes"].shape[:2], components)
+            self.group.create_array("codes", shape=shape, chunks=(self.chunk_size, *shape[1:]), dtype="int8",
+                                    overwrite=True, compressors=_compressors())
+            self.group.attrs["components"] = components
             self.group.attrs["codec_fitted"] = True
-        for c, prepared, feats, logits in held:
-            self._write_chunk(c, encode_rows(self.model, self.codec, prepared, feats, logits))
+        for c, prepared, head in held:
+            self._write_chunk(c, encode_rows(self.model, self.codec, prepared, head))
         return [c for c in pending if c not in {h[0] for h in held}]
 
     def _write_chunk(self, chunk: int, arrays: dict[str, np.ndarray]) -> None:
@@ -319,6 +332,7 @@ class Collection:
         self._status = status
         self._cache.clear()
         self._score_cache = {}
+        self._score_vectors = None
         self._cached_bytes = 0
 
     # -- what is stored ----------------------------------------------------------------------
@@ -364,41 +378,66 @@ class Collection:
         except Exception:  # noqa: BLE001 — moved or unreadable: the store still has a thumbnail
             return Image.open(io.BytesIO(self.thumbnail(i))).convert("RGB")
 
-    def _arrays(self, chunk: int) -> dict[str, np.ndarray]:
-        """The query arrays of one chunk; kept in memory while the cache budget lasts."""
-        if chunk in self._cache:
-            return self._cache[chunk]
-        rows = self._chunk_rows(chunk)
-        arrays = {name: self.group[name][rows.start : rows.stop] for name in QUERY_ARRAYS}
-        size = sum(a.nbytes for a in arrays.values())
-        if self._cached_bytes + size <= self.cache_bytes:  # fill, never evict: scans stay cache-friendly
-            self._cache[chunk] = arrays
-            self._cached_bytes += size
-        return arrays
+    def _embedded_chunks(self) -> list[int]:
+        return [c for c in range(self.n_chunks) if (self._chunk_status(c) == OK).any()]
 
-    def _scan(self, labels: torch.Tensor):
-        """(embedded-row mask, scores, maps) chunk by chunk; the next chunk is read while one computes."""
-        chunks = [c for c in range(self.n_chunks) if (self._chunk_status(c) == OK).any()]
+    def _read_chunks(self, names: Sequence[str], chunks: list[int]) -> Iterable[dict[str, np.ndarray]]:
+        """The arrays ``names`` of each chunk, read (and decompressed) two chunks ahead in threads."""
+        def read(chunk: int) -> dict[str, np.ndarray]:
+            rows = self._chunk_rows(chunk)
+            return {name: self.group[name][rows.start : rows.stop] for name in names}
+
         with ThreadPoolExecutor(READ_THREADS) as pool:
-            reads = prefetch(self._arrays, chunks, pool, depth=READ_THREADS)
-            for chunk, stored in zip(chunks, reads, strict=True):
-                scores, maps = self._maps_from(stored, labels)
-                yield self._chunk_status(chunk) == OK, scores, maps
+            yield from prefetch(read, chunks, pool, depth=READ_THREADS)
+
+    def _all_score_vectors(self) -> torch.Tensor:
+        """(N, slots, d) bfloat16 score vectors of the embedded images, read once and kept."""
+        if self._score_vectors is not None:
+            return self._score_vectors
+        slots, d = self.group["score_vectors"].shape[1:]
+        bits = np.empty((len(self.rows), slots, d), np.int16)  # filled in place: no second copy
+        chunks = self._embedded_chunks()
+        filled = 0
+        for c, part in zip(chunks, self._read_chunks(["score_vectors"], chunks), strict=True):
+            ok = part["score_vectors"][self._chunk_status(c) == OK]
+            bits[filled : filled + len(ok)] = ok
+            filled += len(ok)
+        vectors = from_bf16_bits(bits)
+        if self._cached_bytes + bits.nbytes <= self.cache_bytes:
+            self._score_vectors = vectors
+            self._cached_bytes += bits.nbytes
+        return vectors
+
+    def _map_chunks(self):
+        """(embedded-row mask, codes as bfloat16, steps) chunk by chunk; kept while the budget lasts."""
+        chunks = self._embedded_chunks()
+        missing = [c for c in chunks if c not in self._cache]
+        reads = iter(self._read_chunks(MAP_ARRAYS, missing) if missing else ())
+        for chunk in chunks:
+            if chunk in self._cache:
+                codes, steps = self._cache[chunk]
+            else:
+                part = next(reads)
+                codes = torch.from_numpy(part["codes"]).to(torch.bfloat16)  # int8 values are exact in bf16
+                steps = torch.from_numpy(part["steps"]).float()
+                size = codes.numel() * 2 + steps.numel() * 4
+                if self._cached_bytes + size <= self.cache_bytes:  # fill, never evict
+                    self._cache[chunk] = (codes, steps)
+                    self._cached_bytes += size
+            yield self._chunk_status(chunk) == OK, codes, steps
 
     def _chunk_status(self, chunk: int) -> np.ndarray:
         rows = self._chunk_rows(chunk)
         return self._status[rows.start : rows.stop]
 
-    def _stored(self, indices: Sequence[int]) -> dict[str, np.ndarray]:
+    def _stored_maps(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
         rows = self.rows[np.asarray(indices, dtype=np.int64)]
-        return {name: self.group[name].get_orthogonal_selection((rows,)) for name in QUERY_ARRAYS}
+        codes, steps = (self.group[name].get_orthogonal_selection((rows,)) for name in MAP_ARRAYS)
+        return torch.from_numpy(codes), torch.from_numpy(steps)
 
     # -- analyses ----------------------------------------------------------------------------
     def _labels(self, labels: str | Sequence[str]) -> torch.Tensor:
         return torch.from_numpy(self.model.encoder.encode(labels)).float()
-
-    def _maps_from(self, stored: dict, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return scores_and_maps(self.model.net, self.codec, stored, labels, self.grid)
 
     def scores(self, labels: str | Sequence[str], client=None) -> np.ndarray:
         """(N, L) scores in [0, 1] of any labels for every image, from the store (no re-embedding).
@@ -413,8 +452,8 @@ class Collection:
 
                 fresh = scores_on_cluster(self, vectors[missing], client)
             else:
-                parts = [scores.numpy()[ok] for ok, scores, _ in self._scan(vectors[missing])]
-                fresh = np.concatenate(parts) if parts else np.zeros((0, len(missing)), np.float32)
+                bias = self.model.net.score_bias
+                fresh = stored_scores(self._all_score_vectors(), vectors[missing], bias).numpy()
             for column, j in enumerate(missing):
                 self._score_cache[names[j]] = fresh[:, column]
                 while len(self._score_cache) > SCORE_CACHE_LABELS:
@@ -425,7 +464,9 @@ class Collection:
 
     def label_maps(self, indices: Sequence[int], labels: str | Sequence[str]) -> np.ndarray:
         """(n, L, h, w) label maps in [0, 1] of some images, on the map grid."""
-        return self._maps_from(self._stored(indices), self._labels(labels))[1].numpy()
+        codes, steps = self._stored_maps(indices)
+        bias = self.model.net.map_bias
+        return stored_maps(self.codec, codes, steps, self._labels(labels), bias, self.grid).numpy()
 
     def heatmaps(self, i: int, labels: str | Sequence[str], size: tuple[int, int] | None = None
                  ) -> np.ndarray:
@@ -442,13 +483,15 @@ class Collection:
         """(H, W) ids: 0 = background (every map below ``threshold``), else 1 + index of the best label."""
         return analysis.weak_segmentation(self.heatmaps(i, labels, size), threshold)
 
-    def region_embeddings(self, i: int) -> np.ndarray:
-        """(k, d, h, w) unit region embeddings of image i, decoded from the store."""
-        return self.codec.region_embeddings(self._stored([i]), self.grid)[0].numpy()
+    def location_vectors(self, i: int) -> np.ndarray:
+        """(d, h, w) image i's location vectors, decoded from the store: a label's map logit at a
+        location is its vector · the label + the map head's bias."""
+        codes, steps = self._stored_maps([i])
+        return self.codec.location_vectors(codes, steps)[0].T.reshape(-1, *self.grid).numpy()
 
     def segment(self, i: int, k: int = 3, seed: int = 0) -> np.ndarray:
-        """(h, w) k-means segment ids over image i's region embeddings."""
-        return analysis.kmeans_segments(self.region_embeddings(i), k, seed=seed)
+        """(h, w) k-means segment ids over image i's location vectors."""
+        return analysis.kmeans_segments(self.location_vectors(i), k, seed=seed)
 
     def diversity(self) -> np.ndarray:
         """(N,) variance of each image's region embeddings (computed exactly when embedded)."""
@@ -491,9 +534,9 @@ class Collection:
 
             totals = search_on_cluster(self, vectors, query, client)
         else:
-            parts = [
-                torch.einsum("nchw,chw->n", maps, query).numpy()[ok] for ok, _, maps in self._scan(vectors)
-            ]
+            bias = self.model.net.map_bias
+            parts = [painted_totals(self.codec, codes, steps, vectors, bias, query).numpy()[ok]
+                     for ok, codes, steps in self._map_chunks()]
             totals = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         order = np.argsort(-totals, kind="stable")[:top]
         maps = self.label_maps(order, concepts) if len(order) else np.zeros((0, len(concepts), *self.grid))
@@ -558,39 +601,49 @@ def _exists(url: str) -> bool:
     return fs.exists(path.rstrip("/") + "/zarr.json")
 
 
-def _compressors():
+def _compressors(fast: bool = False):
+    """zstd + bitshuffle; ``fast``: lz4 + byte shuffle, for arrays every query reads whole (bfloat16
+    bits barely compress, and a million images' score vectors then decompress in a fraction of a second)."""
     import zarr
 
+    if fast:
+        return zarr.codecs.BloscCodec(cname="lz4", clevel=1, shuffle="shuffle")
     return zarr.codecs.BloscCodec(cname="zstd", clevel=5, shuffle="bitshuffle")
 
 
 def _empty_codec(model: Model) -> RegionCodec:
-    return RegionCodec.fit(model.net, torch.zeros(1, model.config.channels, 1, 1), components=0)
+    return RegionCodec.fit(model.net, torch.zeros(1, model.config.dim, 1, 1), components=0)
+
+
+def _require_factorised(model: Model) -> None:
+    if not model.config.factorised:
+        raise StoreError(
+            f"this model's head ({model.config.head!r} head, {model.config.pool!r} pooling) cannot answer "
+            "a collection-wide query without running every location of every image through it; "
+            "collections need a factorised head (NetConfig head='linear', pool='attention', the default)"
+        )
 
 
 def _create_layout(group, model: Model, chunk_size: int, components: int, fit_images: int) -> None:
     """Empty per-image arrays (zero rows) and the store's attributes."""
-    config, codec = model.config, _empty_codec(model)
+    config = model.config
     size = model.input_size
     stride = 32
     grid = (size // stride, size // stride)
     hw = grid[0] * grid[1]
-    n_lin, n_conse, t = len(codec.linear), len(codec.conse), config.top_t
-    q = min(components, n_lin * config.dim)
+    q = min(components, config.dim)
     layout = {
         "path": ((), "bytes"), "status": ((), "int8"), "error": ((), str), "width": ((), "int32"),
         "height": ((), "int32"), "sha1": ((20,), "uint8"), "thumb": ((), "bytes"),
-        "codes_wide": ((hw, 1), "int16"), "codes": ((hw, q), "int8"), "norms": ((n_lin, hw), "float16"),
-        "conse_index": ((n_conse, t, hw), "int16"), "conse_prob": ((n_conse, t, hw), "uint8"),
-        "conse_norm": ((n_conse, hw), "float16"), "pooled": ((config.dim,), "int8"),
-        "diversity": ((), "float32"),
+        "score_vectors": ((config.slots, config.dim), "int16"), "codes": ((hw, q), "int8"),
+        "steps": ((hw,), "float16"), "pooled": ((config.dim,), "int8"), "diversity": ((), "float32"),
     }
     zarr = _zarr()
     for name, (shape, dtype) in layout.items():
         if dtype == "bytes":
             dtype = zarr.dtype.VariableLengthBytes()
         group.create_array(name, shape=(0, *shape), chunks=(chunk_size, *shape), dtype=dtype,
-                           compressors=_compressors())
+                           compressors=_compressors(fast=name == "score_vectors"))
     group.create_array("done", shape=(0,), chunks=(1,), dtype="bool")
     group.attrs.update({
         "vsexplore_store": FORMAT,
