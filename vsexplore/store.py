@@ -23,6 +23,7 @@ rows are left out of every analysis and listed in :attr:`Collection.failures`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -54,6 +55,8 @@ DEFAULT_CACHE_BYTES = 4 << 30  # what queries keep in memory between queries
 PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "score_vectors", "codes", "steps",
              "pooled", "diversity")
 MAP_ARRAYS = ("codes", "steps")
+UNCOMPRESSED = ("score_vectors",)  # bfloat16 bits shrink 17 %; every projection's first read would wait on it
+MAP_BLOCK = 8192  # images per block of a painted search: temporaries stay small
 
 
 @torch.inference_mode()
@@ -153,7 +156,7 @@ class Collection:
         self.codec = codec
         self.url = url
         self.grid = tuple(group.attrs["grid"])
-        self._cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._map_arrays: tuple[torch.Tensor, torch.Tensor] | None = None
         self._score_cache: dict[str, np.ndarray] = {}
         self._score_vectors: torch.Tensor | None = None
         self._cached_bytes = 0
@@ -308,7 +311,7 @@ class Collection:
         self.group["done"][chunk] = True
 
     # -- layout helpers ----------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def chunk_size(self) -> int:
         return int(self.group.attrs["chunk_size"])
 
@@ -317,8 +320,8 @@ class Collection:
         return self.group["done"].shape[0]
 
     def _chunk_rows(self, chunk: int) -> range:
-        total = self.group["path"].shape[0]
-        return range(chunk * self.chunk_size, min(total, (chunk + 1) * self.chunk_size))
+        size = self.chunk_size
+        return range(chunk * size, min(len(self.all_paths), (chunk + 1) * size))
 
     def _chunk_paths(self, chunk: int) -> list[str]:
         rows = self._chunk_rows(chunk)
@@ -330,7 +333,7 @@ class Collection:
         self.rows = np.flatnonzero(status == OK)
         self.all_paths = [os.fsdecode(p) for p in self.group["path"][...]]
         self._status = status
-        self._cache.clear()
+        self._map_arrays = None
         self._score_cache = {}
         self._score_vectors = None
         self._cached_bytes = 0
@@ -396,35 +399,48 @@ class Collection:
             return self._score_vectors
         slots, d = self.group["score_vectors"].shape[1:]
         bits = np.empty((len(self.rows), slots, d), np.int16)  # filled in place: no second copy
-        chunks = self._embedded_chunks()
         filled = 0
-        for c, part in zip(chunks, self._read_chunks(["score_vectors"], chunks), strict=True):
-            ok = part["score_vectors"][self._chunk_status(c) == OK]
-            bits[filled : filled + len(ok)] = ok
-            filled += len(ok)
+        for part in self._read_embedded(["score_vectors"]):
+            n = len(part["score_vectors"])
+            bits[filled : filled + n] = part["score_vectors"]
+            filled += n
         vectors = from_bf16_bits(bits)
         if self._cached_bytes + bits.nbytes <= self.cache_bytes:
             self._score_vectors = vectors
             self._cached_bytes += bits.nbytes
         return vectors
 
-    def _map_chunks(self):
-        """(embedded-row mask, codes as bfloat16, steps) chunk by chunk; kept while the budget lasts."""
+    def _map_blocks(self):
+        """(codes as bfloat16 (n, hw, q), steps (n, hw)) of the embedded images, in blocks of
+        ``MAP_BLOCK`` images: from memory after the first query while the budget lasts, else
+        streamed chunk by chunk."""
+        if self._map_arrays is None:
+            codes_shape = self.group["codes"].shape[1:]
+            size = len(self.rows) * (2 * int(np.prod(codes_shape)) + 4 * codes_shape[0])
+            if self._cached_bytes + size > self.cache_bytes:
+                for part in self._read_embedded(MAP_ARRAYS):
+                    yield torch.from_numpy(part["codes"]).to(torch.bfloat16), torch.from_numpy(part["steps"])
+                return
+            codes = torch.empty(len(self.rows), *codes_shape, dtype=torch.bfloat16)
+            steps = torch.empty(len(self.rows), codes_shape[0])
+            filled = 0
+            for part in self._read_embedded(MAP_ARRAYS):
+                n = len(part["codes"])
+                codes[filled : filled + n] = torch.from_numpy(part["codes"])  # int8 is exact in bf16
+                steps[filled : filled + n] = torch.from_numpy(part["steps"])
+                filled += n
+            self._map_arrays = (codes, steps)
+            self._cached_bytes += size
+        codes, steps = self._map_arrays
+        for start in range(0, len(codes), MAP_BLOCK):
+            yield codes[start : start + MAP_BLOCK], steps[start : start + MAP_BLOCK]
+
+    def _read_embedded(self, names: Sequence[str]):
+        """{name: rows} of every chunk with embedded rows, only those rows, read ahead in threads."""
         chunks = self._embedded_chunks()
-        missing = [c for c in chunks if c not in self._cache]
-        reads = iter(self._read_chunks(MAP_ARRAYS, missing) if missing else ())
-        for chunk in chunks:
-            if chunk in self._cache:
-                codes, steps = self._cache[chunk]
-            else:
-                part = next(reads)
-                codes = torch.from_numpy(part["codes"]).to(torch.bfloat16)  # int8 values are exact in bf16
-                steps = torch.from_numpy(part["steps"]).float()
-                size = codes.numel() * 2 + steps.numel() * 4
-                if self._cached_bytes + size <= self.cache_bytes:  # fill, never evict
-                    self._cache[chunk] = (codes, steps)
-                    self._cached_bytes += size
-            yield self._chunk_status(chunk) == OK, codes, steps
+        for chunk, part in zip(chunks, self._read_chunks(names, chunks), strict=True):
+            ok = self._chunk_status(chunk) == OK
+            yield {name: values[ok] for name, values in part.items()}
 
     def _chunk_status(self, chunk: int) -> np.ndarray:
         rows = self._chunk_rows(chunk)
@@ -535,8 +551,8 @@ class Collection:
             totals = search_on_cluster(self, vectors, query, client)
         else:
             bias = self.model.net.map_bias
-            parts = [painted_totals(self.codec, codes, steps, vectors, bias, query).numpy()[ok]
-                     for ok, codes, steps in self._map_chunks()]
+            parts = [painted_totals(self.codec, codes, steps, vectors, bias, query).numpy()
+                     for codes, steps in self._map_blocks()]
             totals = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         order = np.argsort(-totals, kind="stable")[:top]
         maps = self.label_maps(order, concepts) if len(order) else np.zeros((0, len(concepts), *self.grid))
@@ -601,13 +617,9 @@ def _exists(url: str) -> bool:
     return fs.exists(path.rstrip("/") + "/zarr.json")
 
 
-def _compressors(fast: bool = False):
-    """zstd + bitshuffle; ``fast``: lz4 + byte shuffle, for arrays every query reads whole (bfloat16
-    bits barely compress, and a million images' score vectors then decompress in a fraction of a second)."""
+def _compressors():
     import zarr
 
-    if fast:
-        return zarr.codecs.BloscCodec(cname="lz4", clevel=1, shuffle="shuffle")
     return zarr.codecs.BloscCodec(cname="zstd", clevel=5, shuffle="bitshuffle")
 
 
@@ -643,7 +655,7 @@ def _create_layout(group, model: Model, chunk_size: int, components: int, fit_im
         if dtype == "bytes":
             dtype = zarr.dtype.VariableLengthBytes()
         group.create_array(name, shape=(0, *shape), chunks=(chunk_size, *shape), dtype=dtype,
-                           compressors=_compressors(fast=name == "score_vectors"))
+                           compressors=None if name in UNCOMPRESSED else _compressors())
     group.create_array("done", shape=(0,), chunks=(1,), dtype="bool")
     group.attrs.update({
         "vsexplore_store": FORMAT,
