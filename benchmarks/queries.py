@@ -1,8 +1,9 @@
 """Queries over large stores: a new label's projection over 100k and 1M images, painted search.
 
 The large stores are synthetic but of realistic shape and content: every row is a real photo's
-stored row (the bundled sample, embedded for real) with ±1 noise on its codes and on the last
-bit of its score vectors, so chunks compress like real ones. Each size is measured in a fresh
+stored row (the bundled sample, embedded for real) with ±1 noise on its codes and Gaussian noise
+of a quarter of the real rows' spread on its score vectors, so chunks compress like real ones
+and every image has its own place in a projection. Each size is measured in a fresh
 process, so peak memory is its own.
 """
 
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 SIZES = [int(n) for n in os.environ.get("VSEXPLORE_BENCH_SIZES", "100000,1000000").split(",")]
 CHUNK = 256
@@ -26,6 +28,7 @@ CHUNK = 256
 def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
     """Write an n-row store whose rows are the source store's real rows, shuffled, with code noise."""
     import vsexplore as vx
+    from vsexplore.codec import from_bf16_bits, to_bf16_bits
     from vsexplore.store import PER_IMAGE, _create_layout, _zarr
 
     model = vx.load_collection_model()
@@ -41,6 +44,7 @@ def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
                        compressors=source.group["codes"].compressors)
     group.attrs["codec_fitted"] = True
     real = {name: source.group[name][...][source.rows] for name in PER_IMAGE if name not in ("path",)}
+    spread = from_bf16_bits(real["score_vectors"]).float().numpy().std(axis=0)
     for name in PER_IMAGE:
         group[name].resize((n, *group[name].shape[1:]))
     group["done"].resize((-(-n // CHUNK),))
@@ -52,8 +56,10 @@ def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
             if name == "codes":
                 noise = rng.integers(-1, 2, part.shape).astype(np.int32)
                 part = np.clip(part.astype(np.int32) + noise, -127, 127).astype(np.int8)
-            elif name == "score_vectors":  # bfloat16 bits: ±1 in the last mantissa bit
-                part = part + rng.integers(-1, 2, part.shape).astype(np.int16)
+            elif name == "score_vectors":  # a quarter of the real rows' spread, so every row is distinct
+                vectors = from_bf16_bits(part).float().numpy()
+                vectors += rng.normal(0.0, 0.25, vectors.shape).astype(np.float32) * spread
+                part = to_bf16_bits(torch.from_numpy(vectors))
             group[name][start : start + len(rows)] = part
         group["path"][start : start + len(rows)] = np.array(
             [f"synthetic/{i:07d}.jpg".encode() for i in range(start, start + len(rows))], dtype=object

@@ -7,6 +7,7 @@ The store is synthetic (benchmarks/queries.py: grow_store, real sample rows with
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import shutil
@@ -125,12 +126,13 @@ def _synthetic_store() -> str:
     from vsexplore.store import FORMAT
 
     source = vsexplore.datasets.sample_collection()
+    bench = Path(__file__).resolve().parents[2] / "benchmarks" / "queries.py"
     key = json.dumps({"n": N, "format": FORMAT, "source_images": len(source),
-                      "source_model": source.group.attrs["model_fingerprint"]})
+                      "source_model": source.group.attrs["model_fingerprint"],
+                      "grower": hashlib.sha1(bench.read_bytes()).hexdigest()})
     target = cache_dir("browser-tests") / f"synthetic-{N}.vsx"
     marker = target.with_suffix(".json")
     if not (marker.exists() and marker.read_text() == key and target.exists()):
-        bench = Path(__file__).resolve().parents[2] / "benchmarks" / "queries.py"
         spec = importlib.util.spec_from_file_location("vsexplore_bench_queries", bench)
         queries = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(queries)
@@ -172,8 +174,13 @@ def test_projection_100k_renders_fast_and_hovers(jupyter_server, run_notebook, a
             {"type": "timing", "name": "hover_ms", "start_after": "hover", "timeout_ms": 15_000,
              "js": f"(() => {{ const h = {HOVER_TEXT};"
                    " return /^\\d{7}\\.jpg$/.test(h.text) && h.width > 0; })()"},
-            {"type": "eval", "name": "hover_dom", "js": HOVER_TEXT},
+            # the mouse crossed other points on its way: let the last hover settle, then compare
+            {"type": "sleep", "ms": 500},
             {"type": "kernel", "name": "hover_py", "code": HOVER_STATE},
+            {"type": "timing", "name": "hover_settled_ms", "start_after": "hover", "timeout_ms": 15_000,
+             "js": f"{HOVER_TEXT}.text === JSON.parse("
+                   "window.__vsxResults.hover_py.stdout.trim().split('\\n').pop()).name"},
+            {"type": "eval", "name": "hover_dom", "js": HOVER_TEXT},
             {"type": "screenshot", "path": str(artifacts_dir / "projection-100k-hover.png"),
              "selector": ".vsx-projection"},
             # brush: a drag across most of the plot selects the points inside; the gallery shows them
