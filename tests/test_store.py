@@ -280,6 +280,6 @@ def test_query_arrays_are_read_once_and_kept(col, monkeypatch):
     col.refresh()
     col.scores(["harbour"])
     col.search({"sky": [[1], [-1]]})
-    monkeypatch.setattr(col, "_read_chunks", lambda *a: pytest.fail("read the store again"))
+    monkeypatch.setattr(col, "_read_embedded", lambda *a: pytest.fail("read the store again"))
     col.scores(["meadow"])
     col.search({"water": [[-1], [1]]})
