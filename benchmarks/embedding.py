@@ -69,7 +69,7 @@ def run() -> list[dict]:
                                       progress=False)
             end_to_end.append(len(col) / (time.perf_counter() - start))
         per_image = _store_bytes(col.url) / len(col)
-        originals = paths[:: COPIES][: len(paths) // COPIES]  # one copy of each photo
+        originals = [p for p in paths if Path(p).name.startswith("0-")]  # one copy of each photo
         rows = [col.paths.index(p) for p in originals]
         stored = col.scores(LABELS)[rows]
         exact = model.score(originals, LABELS)
