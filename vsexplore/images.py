@@ -223,11 +223,13 @@ def squash(img: Image.Image, size: int) -> torch.Tensor:
 
 
 def normalise(pixels: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
-    """uint8 pixels (..., H, W, 3) → normalised float32 (..., 3, H, W)."""
-    arr = (pixels.to(torch.float32) / 255.0).movedim(-1, -3)
-    mean_t = torch.tensor(mean, dtype=torch.float32).view(3, 1, 1)
-    std_t = torch.tensor(std, dtype=torch.float32).view(3, 1, 1)
-    return (arr - mean_t) / std_t
+    """uint8 pixels (..., H, W, 3) → normalised float32 (..., 3, H, W) (channels-last in memory).
+
+    ``(x / 255 − mean) / std`` as one multiply-add per value, on the pixels' own layout."""
+    std_t = torch.tensor(std, dtype=torch.float32)
+    out = pixels.to(torch.float32)
+    out.mul_(1.0 / (255.0 * std_t)).add_(-torch.tensor(mean, dtype=torch.float32) / std_t)
+    return out.movedim(-1, -3)
 
 
 def to_tensor(img: Image.Image, size: int, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
