@@ -15,12 +15,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .errors import WeightsNotFound
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-class WeightsNotFound(FileNotFoundError):
-    """Pretrained weights are not on this machine; the message says where to put them."""
 
 
 @dataclass(frozen=True)

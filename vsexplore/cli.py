@@ -280,8 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; vsexplore's own errors print as one line (``vsexplore: ...``), exit 2."""
+    from .errors import VsexploreError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except VsexploreError as err:
+        print(f"vsexplore: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -20,11 +20,9 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import ImageError
+
 ImageLike = str | os.PathLike | Image.Image | np.ndarray
-
-
-class ImageError(ValueError):
-    """An input that cannot be turned into an RGB image; the message names it and says why."""
 
 
 def display_path(path: str | bytes | os.PathLike) -> str:

@@ -42,6 +42,7 @@ from . import analysis
 from .codec import DEFAULT_COMPONENTS, FITTED, RegionCodec, from_bf16_bits
 from .data.loaders import IMAGE_EXTENSIONS
 from .embedding import FAILED, OK, POOLED_SCALE, embed_chunks, encode_rows, prefetch
+from .errors import StoreError
 from .images import display_path
 from .model import Model, load_collection_model
 
@@ -83,10 +84,6 @@ def painted_totals(codec: RegionCodec, codes: torch.Tensor, steps: torch.Tensor,
     """Σ over concepts and cells of query (C, h, w) · label map, per image: (n,)."""
     maps = codec.map_logits(codes, steps, labels, bias).sigmoid_()  # (n, C, hw)
     return (maps * query.reshape(1, len(labels), -1)).sum(dim=(1, 2))
-
-
-class StoreError(ValueError):
-    """A store that cannot be used as asked; the message names it and says what to do."""
 
 
 def _zarr():

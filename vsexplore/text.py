@@ -22,16 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-class LabelError(ValueError):
-    """A label that cannot be encoded; the message names it and says what to do."""
-
-
-class UnknownWordsError(LabelError, KeyError):
-    """Every or some words of a label are missing from the encoder's vocabulary."""
-
-    def __str__(self) -> str:  # KeyError would otherwise repr() the message
-        return str(self.args[0])
+from .errors import LabelError, UnknownWordsError
 
 
 def clean_label(label: object, position: int | None = None) -> str:

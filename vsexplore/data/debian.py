@@ -17,14 +17,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import DebianUnavailable
 from .cache import cache_dir
 
 MARKER = ".complete"
 _MISSING_LISTS = ("Unable to locate package", "has no installation candidate", "no installation candidate")
-
-
-class DebianUnavailable(RuntimeError):
-    """This machine cannot fetch Debian packages (no apt, no package lists, or no network)."""
 
 
 def fetch(name: str, include: Sequence[str] = ("*",), root: Path | None = None) -> Path:

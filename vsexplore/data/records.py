@@ -12,16 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class ManifestError(ValueError):
-    """A malformed dataset file; the message names the file, line and field."""
-
-    def __init__(self, file: str | os.PathLike, line: int | None, field_name: str | None, problem: str):
-        where = f"{os.fspath(file)}" + (f", line {line}" if line is not None else "")
-        where += f", field {field_name!r}" if field_name else ""
-        super().__init__(f"{where}: {problem}")
-        self.file, self.line, self.field = os.fspath(file), line, field_name
-
+from ..errors import ManifestError
 
 Box = tuple[float, float, float, float]
 
