@@ -19,86 +19,17 @@ from PIL import Image
 
 from .cache import cache_dir
 from .debian import DebianUnavailable, fetch
+from .tables import read_table
 
 VIEW_SHORT_SIDE = 480
-_PLASMA = "usr/share/wallpapers/{}/contents/images/2560x1600.jpg"
-_OPENCV = "usr/share/doc/opencv-doc/examples/{}"
 
-# package -> {photo name: path inside the package}. Download sizes (bookworm): mate 46.6 MB, plasma 94.0 MB,
-# palapeli 2.1 MB, opencv-doc 95.7 MB; only the listed files are kept after extraction.
-SOURCES: dict[str, dict[str, str]] = {
-    "mate-backgrounds": {
-        n: f"usr/share/backgrounds/mate/nature/{n}.jpg"
-        for n in (
-            "Aqua",
-            "Blinds",
-            "Dune",
-            "FreshFlower",
-            "Garden",
-            "GreenMeadow",
-            "LadyBird",
-            "RainDrops",
-            "Storm",
-            "TwoWings",
-            "Wood",
-            "YellowFlower",
-        )
-    },
-    "plasma-workspace-wallpapers": {
-        n: _PLASMA.format(n)
-        for n in (
-            "BytheWater",
-            "ColdRipple",
-            "ColorfulCups",
-            "DarkestHour",
-            "EveningGlow",
-            "FallenLeaf",
-            "Grey",
-            "OneStandsOut",
-            "Path",
-            "summer_1am",
-        )
-    },
-    "palapeli-data": {
-        n: f"usr/share/palapeli/collection/{n}.jpg"
-        for n in (
-            "castle-maintenon",
-            "cincinnati-bridge",
-            "citrus-fruits",
-            "european-honey-bee",
-            "panther-chameleon-female",
-        )
-    },
-    "opencv-doc": {
-        Path(n).stem: _OPENCV.format(n)
-        for n in (
-            "data/aero1.jpg",
-            "data/aero3.jpg",
-            "data/aloeL.jpg",
-            "data/apple.jpg",
-            "data/baboon.jpg",
-            "data/board.jpg",
-            "data/building.jpg",
-            "data/butterfly.jpg",
-            "data/chicky_512.png",
-            "data/ela_original.jpg",
-            "data/fruits.jpg",
-            "data/graf1.png",
-            "data/home.jpg",
-            "data/leuvenA.jpg",
-            "data/messi5.jpg",
-            "data/orange.jpg",
-            "data/rubberwhale1.png",
-            "data/smarties.png",
-            "data/squirrel_cls.jpg",
-            "data/stuff.jpg",
-            "hfs/data/000.jpg",
-            "hfs/data/001.jpg",
-            "hfs/data/002.jpg",
-        )
-    },
-}
-SKIMAGE_PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png")
+# package -> {photo name: path inside the package}, from ``_tables/background_sources.json``. Download sizes
+# (bookworm): mate 46.6 MB, plasma 94.0 MB, palapeli 2.1 MB, opencv-doc 95.7 MB; only the listed files are
+# kept after extraction.
+_CHOSEN = read_table("background_sources")
+SOURCES: dict[str, dict[str, str]] = _CHOSEN["debian"]
+# scikit-image's bundled photos used as backgrounds, files of its ``data`` folder
+SKIMAGE_PHOTOS: tuple[str, ...] = tuple(_CHOSEN["scikit-image"])
 
 
 @dataclass(frozen=True)
