@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from vsexplore.metrics import (
+from vsexplore.analysis import segment
+from vsexplore.evaluate.metrics import (
     IoUAccumulator,
     average_precision,
     f1_at_k,
     label_ranking_ap,
     mean_average_precision,
-    segment,
 )
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import segment
-
 
 def diversity(regions: np.ndarray) -> np.ndarray:
     """(N, k, d, h, w) or (N, d, h, w) → (N,) mean per-dim variance across locations: the diversity axis.
@@ -73,6 +71,12 @@ def upsample_maps(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     t = torch.from_numpy(np.ascontiguousarray(maps))[None]
     out = torch.nn.functional.interpolate(t, size=tuple(size), mode="bilinear", align_corners=False)
     return out[0].numpy()
+
+
+def segment(maps: np.ndarray, threshold: float) -> np.ndarray:
+    """Label maps (L, H, W) → per-pixel class: 1 + best label, or 0 (background) below threshold."""
+    best = maps.argmax(axis=0)
+    return np.where(maps.max(axis=0) >= threshold, best + 1, 0)
 
 
 def weak_segmentation(maps: np.ndarray, threshold: float) -> np.ndarray:

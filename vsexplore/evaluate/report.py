@@ -16,12 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from .analysis import upsample_maps
-from .data.records import Record
-from .images import load_image
+from ..analysis import upsample_maps
+from ..data.records import Record
+from ..images import load_image
+from ..scoring import ImageScorer
 from .metrics import IoUAccumulator, f1_at_k, label_ranking_ap, mean_average_precision
 from .refine import snap_to_superpixels, superpixels
-from .scoring import ImageScorer
 
 THRESHOLDS = np.round(np.arange(0.0, 1.0001, 0.025), 3)
 

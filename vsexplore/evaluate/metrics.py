@@ -1,10 +1,16 @@
-"""Evaluation measures as pure numpy: mAP, F1@k, and segmentation mIoU over a threshold sweep."""
+"""Evaluation measures as pure numpy: mAP, F1@k, and segmentation mIoU over a threshold sweep.
+
+Pixels are assigned to labels by :func:`vsexplore.analysis.segment`, the same rule the heatmap
+views use, so the measured mIoU is the one a user sees.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from ..analysis import segment
 
 
 def average_precision(scores: np.ndarray, relevant: np.ndarray) -> float:
@@ -41,12 +47,6 @@ def f1_at_k(scores: np.ndarray, targets: np.ndarray, k: int) -> float:
     precision = hits / (k * len(scores)) if len(scores) else 0.0
     recall = hits / targets.sum() if targets.sum() else 0.0
     return float(2 * precision * recall / (precision + recall)) if hits else 0.0
-
-
-def segment(maps: np.ndarray, threshold: float) -> np.ndarray:
-    """Label maps (L, H, W) → per-pixel class: 1 + best label, or 0 (background) below threshold."""
-    best = maps.argmax(axis=0)
-    return np.where(maps.max(axis=0) >= threshold, best + 1, 0)
 
 
 class IoUAccumulator:
