@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 from photos import photo
 from scipy.stats import spearmanr
 
+import vsexplore as vx
 from vsexplore.backbones import (
     BACKBONES,
     WeightsNotFound,
+    imagenet_classes,
+    list_backbones,
     load_backbone,
     load_weights,
     read_state_dict,
+    register_backbone,
 )
 from vsexplore.images import load_image, to_tensor
 
@@ -102,3 +108,35 @@ def test_positional_loading_rejects_other_architectures():
 def test_unknown_backbone_names_the_known_ones():
     with pytest.raises(KeyError, match="efficientnet-lite0"):
         load_backbone("vgg16")
+
+
+def test_list_backbones_names_every_registered_spec():
+    assert list_backbones() == vx.list_backbones() == ["efficientnet-lite0", "resnet34"]
+    assert all(BACKBONES[name].name == name for name in list_backbones())
+    assert vx.BACKBONES is BACKBONES
+
+
+def test_register_backbone_refuses_a_taken_name_unless_overwrite():
+    spec = replace(BACKBONES["resnet34"], name="resnet34-copy")
+    try:
+        assert vx.register_backbone(spec) is spec
+        assert "resnet34-copy" in list_backbones()
+        assert load_backbone("resnet34-copy", weights=False, precision="fp32").spec is spec
+        with pytest.raises(ValueError, match="'resnet34-copy' is already registered.*overwrite=True"):
+            register_backbone(replace(spec, channels=1))
+        assert BACKBONES["resnet34-copy"] is spec
+        wider = register_backbone(replace(spec, channels=1), overwrite=True)
+        assert BACKBONES["resnet34-copy"] is wider
+    finally:
+        BACKBONES.pop("resnet34-copy", None)
+    assert list_backbones() == ["efficientnet-lite0", "resnet34"]
+
+
+def test_imagenet_class_names_ship_with_the_package():
+    from torchvision.models._meta import _IMAGENET_CATEGORIES
+
+    names = imagenet_classes()
+    assert list(names) == list(_IMAGENET_CATEGORIES)
+    assert len(names) == 1000 and len(set(names)) == len(set(_IMAGENET_CATEGORIES))
+    net = load_backbone("resnet34", weights=False, precision="fp32")
+    assert net.class_names == list(names) and net.class_names is not net.class_names

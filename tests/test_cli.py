@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import json
 
+from vsexplore.backbones import BACKBONES, list_backbones
 from vsexplore.cli import main
 from vsexplore.data import Record, write_manifest
+from vsexplore.text import ENCODERS, EncoderSpec, list_encoders, register_encoder
 
 
 def test_info_lists_backbones_and_encoders(capsys):
     assert main(["info"]) == 0
     info = json.loads(capsys.readouterr().out)
+    assert set(info) == {"backbones", "encoders", "default_weights", "default_weights_present"}
+    assert list(info["backbones"]) == list_backbones() and info["encoders"] == list_encoders()
     assert "efficientnet-lite0" in info["backbones"] and "minilm-l6" in info["encoders"]
+    assert info["backbones"]["resnet34"] == BACKBONES["resnet34"].weights_source
+
+
+def test_info_shows_what_is_registered_later(capsys):
+    register_encoder(EncoderSpec("late", "registered by a test", ENCODERS["minilm-l6"].build))
+    try:
+        assert main(["info"]) == 0
+    finally:
+        ENCODERS.pop("late")
+    assert "late" in json.loads(capsys.readouterr().out)["encoders"]
 
 
 def test_train_then_eval(photo_files, tmp_path, capsys):

@@ -7,12 +7,17 @@ import warnings
 import numpy as np
 import pytest
 
+import vsexplore as vx
 from vsexplore.text import (
+    ENCODERS,
+    EncoderSpec,
     LabelError,
     UnknownWordsError,
     WordVectorEncoder,
+    list_encoders,
     load_encoder,
     load_word_vectors,
+    register_encoder,
 )
 
 
@@ -113,3 +118,30 @@ def test_any_gensim_readable_file_works(tmp_path, fmt):
 def test_unknown_encoder_name():
     with pytest.raises(KeyError, match="minilm-l6"):
         load_encoder("bert-huge")
+
+
+def test_list_encoders_names_every_registered_spec():
+    assert list_encoders() == vx.list_encoders() == ["glove-6b-50d", "minilm-l6"]
+    for name in list_encoders():
+        spec = ENCODERS[name]
+        assert isinstance(spec, EncoderSpec) and spec.name == name and spec.description
+    assert vx.ENCODERS is ENCODERS
+
+
+def test_register_encoder_makes_a_name_loadable_and_refuses_a_taken_one(tmp_path):
+    write_vectors(tmp_path / "v.txt", WORDS, header=False)
+    vectors = load_word_vectors(tmp_path / "v.txt")
+    spec = EncoderSpec("tiny", "four 3-d test words", lambda oov: WordVectorEncoder(vectors, "tiny", oov=oov))
+    try:
+        assert vx.register_encoder(spec) is spec
+        assert "tiny" in list_encoders()
+        encoder = load_encoder("tiny", oov="drop")
+        assert encoder.name == "tiny" and encoder.oov == "drop"
+        with pytest.raises(ValueError, match="encoder 'tiny' is already registered.*overwrite=True"):
+            register_encoder(EncoderSpec("tiny", "another", spec.build))
+        assert ENCODERS["tiny"] is spec
+        other = register_encoder(EncoderSpec("tiny", "another", spec.build), overwrite=True)
+        assert ENCODERS["tiny"] is other
+    finally:
+        ENCODERS.pop("tiny", None)
+    assert list_encoders() == ["glove-6b-50d", "minilm-l6"]

@@ -5,12 +5,13 @@
 >>> model.score(["a.jpg"], ["dog", "small boat"])  # (N, L) in [0, 1]
 """
 
-from .backbones import BACKBONES, load_backbone
+from .backbones import BACKBONES, list_backbones, load_backbone, register_backbone
 from .baselines import ConSE
+from .errors import VsexploreError
 from .images import ImageError, load_image
 from .model import Model, load_collection_model, load_model
 from .store import Collection, StoreError
-from .text import ENCODERS, LabelError, UnknownWordsError, load_encoder
+from .text import ENCODERS, LabelError, UnknownWordsError, list_encoders, load_encoder, register_encoder
 
 __version__ = "0.1.0"
 
@@ -33,9 +34,14 @@ __all__ = [
     "Model",
     "StoreError",
     "UnknownWordsError",
+    "VsexploreError",
+    "list_backbones",
+    "list_encoders",
     "load_backbone",
     "load_encoder",
     "load_image",
     "load_collection_model",
     "load_model",
+    "register_backbone",
+    "register_encoder",
 ]

