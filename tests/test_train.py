@@ -12,8 +12,7 @@ from scipy.stats import spearmanr
 import vsexplore as vx
 from vsexplore.data import Record
 from vsexplore.evaluate import evaluate
-from vsexplore.feature_cache import FeatureCache
-from vsexplore.train import HeadTrainer, TrainConfig, sample_labels
+from vsexplore.train import CachedFeatures, FeatureCache, HeadTrainer, TrainConfig, sample_labels
 
 LABELS = {
     "chelsea": ["cat", "animal"],
@@ -48,6 +47,7 @@ def test_cache_holds_features_masks_and_failures(cache, backbone, records):
     assert cache.features.shape == (5, 2, 1280, 7, 7)
     assert cache.usable.tolist() == [0, 1, 2, 3]
     assert "gone.jpg" in cache.meta["failed"]["4"]
+    assert list(CachedFeatures(cache, backbone).failed) == [records[4].path]
     mask = cache.label_masks(0)["cat"]
     assert mask.shape == (7, 7) and mask[:, :3].min() == 1 and mask[:, 4:].max() == 0
     model = vx.ConSE(backbone, "minilm-l6")  # the cached view equals a fresh forward pass
@@ -92,6 +92,12 @@ def new_model(backbone, minilm) -> vx.Model:
     return model
 
 
+def cached_trainer(backbone, minilm, cache: FeatureCache, config: TrainConfig) -> HeadTrainer:
+    """A trainer of a fresh ConSE-initialised head on the cached features, "rocket" unseen."""
+    model = new_model(backbone, minilm)
+    return HeadTrainer(model, CachedFeatures(cache, model.backbone), config, unseen={"rocket"})
+
+
 def test_conse_initialised_head_ranks_like_conse(backbone, minilm, records):
     model = new_model(backbone, minilm)
     conse = vx.ConSE(backbone, minilm)
@@ -106,7 +112,7 @@ def test_training_learns_and_resumes_exactly(backbone, minilm, cache, tmp_path):
     config = TrainConfig(
         epochs=2, batch_size=4, labels_per_image=20, lr=5e-3, head_holdout=0.5, head_epochs=1
     )
-    straight = HeadTrainer(new_model(backbone, minilm), cache, config, unseen={"rocket"})
+    straight = cached_trainer(backbone, minilm, cache, config)
     assert "rocket" not in straight.vocab.names and "cat" in straight.vocab.names
     blocks_before = straight.net.blocks[1].proj.weight.clone()
     history = straight.fit(progress=False)
@@ -117,24 +123,24 @@ def test_training_learns_and_resumes_exactly(backbone, minilm, cache, tmp_path):
     assert head_labels and not head_labels & set(straight.label_sets["blocks"].tolist())
 
     checkpoint = tmp_path / "run.safetensors"
-    first = HeadTrainer(new_model(backbone, minilm), cache, config, unseen={"rocket"})
+    first = cached_trainer(backbone, minilm, cache, config)
     first.fit(checkpoint, until=2, progress=False)  # stopped at the change of stage
     # the head stage leaves the blocks as the blocks stage made them
     torch.testing.assert_close(first.net.blocks[1].proj.weight, straight.net.blocks[1].proj.weight)
-    resumed = HeadTrainer(new_model(backbone, minilm), cache, config, unseen={"rocket"})
+    resumed = cached_trainer(backbone, minilm, cache, config)
     resumed.fit(checkpoint, progress=False)
     assert resumed.epoch == 3
     for (name, a), b in zip(
         straight.net.state_dict().items(), resumed.net.state_dict().values(), strict=True
     ):
         torch.testing.assert_close(a, b, msg=name)
-    other = HeadTrainer(new_model(backbone, minilm), cache, TrainConfig(epochs=5), unseen={"rocket"})
+    other = cached_trainer(backbone, minilm, cache, TrainConfig(epochs=5))
     with pytest.raises(ValueError, match="different run"):
         other.fit(checkpoint, progress=False)
 
 
 def test_evaluate_reports_labelling_and_localisation(backbone, minilm, records):
-    from vsexplore.metrics import mean_average_precision
+    from vsexplore.evaluate.metrics import mean_average_precision
 
     conse = vx.ConSE(backbone, minilm)
     seen, unseen = ["cat", "cup", "drink", "animal"], ["rocket", "person"]
@@ -149,7 +155,7 @@ def test_evaluate_reports_labelling_and_localisation(backbone, minilm, records):
 
 
 def test_full_finetune_trains_backbone_and_round_trips(backbone, minilm, records, tmp_path):
-    from vsexplore.finetune import FineTuner, random_crop_box
+    from vsexplore.train import AugmentedImages, random_crop_box
 
     box = random_crop_box(np.random.default_rng(0), (400, 300))
     assert 0.5 * 400 * 300 * 0.9 <= (box[2] - box[0]) * (box[3] - box[1]) <= 400 * 300
@@ -157,11 +163,11 @@ def test_full_finetune_trains_backbone_and_round_trips(backbone, minilm, records
     model = new_model(fresh, minilm)
     before = [p.clone() for p in fresh.body.parameters()][-3]
     config = TrainConfig(epochs=1, batch_size=3, labels_per_image=10, lr=1e-3)
-    tuner = FineTuner(model, records, config)  # records include one missing file
-    history = tuner.fit(tmp_path / "ft.checkpoint", progress=False)
-    assert np.isfinite(history[0]["loss"]) and "gone.jpg" in next(iter(tuner.failed))
+    images = AugmentedImages(model, records)  # records include one missing file
+    history = HeadTrainer(model, images, config).fit(tmp_path / "ft.checkpoint", progress=False)
+    assert np.isfinite(history[0]["loss"]) and "gone.jpg" in next(iter(images.failed))
     assert not torch.equal([p for p in fresh.body.parameters()][-3], before)
-    torch.testing.assert_close(tuner.teacher.classifier.weight, backbone.classifier.weight)  # teacher frozen
+    torch.testing.assert_close(images.teacher.classifier.weight, backbone.classifier.weight)  # teacher frozen
     path = model.save(tmp_path / "ft.safetensors", with_backbone=True)
     loaded = vx.load_model(path, encoder=minilm, precision="fp32")
     paths = [r.path for r in records[:4]]

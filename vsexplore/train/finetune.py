@@ -3,8 +3,9 @@
 Each item is an image under a random resized crop (50–100 % of the area) and a random horizontal
 flip, applied to its masks too. The teacher is a frozen copy of the pretrained backbone, so
 teacher labels do not drift while the backbone learns. The backbone learns at a fraction of the
-head's rate with its batch-norm statistics frozen (batches are small). Everything else —
-labels, stages, loss, checkpoints and resuming — is :class:`~vsexplore.train.HeadTrainer`'s.
+head's rate with its batch-norm statistics frozen (batches are small). :class:`AugmentedImages`
+is the input source that does all this; everything else — labels, stages, loss, checkpoints and
+resuming — is :class:`~vsexplore.train.trainer.HeadTrainer`'s.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import copy
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 
-from .data.records import Record
-from .images import ImageError, load_image, to_tensor
-from .model import Model
-from .train import HeadTrainer, TrainConfig
+from ..data.records import Record
+from ..images import ImageError, load_image, to_tensor
+from ..model import Model
+from .feature_cache import mask_fraction
+from .trainer import SourceBatch
 
 
 def random_crop_box(
@@ -36,37 +37,33 @@ def random_crop_box(
     return x, y, x + w, y + h
 
 
-class FineTuner(HeadTrainer):
-    """Trains backbone and head end to end on records (paths, labels, optional masks)."""
+class AugmentedImages:
+    """An input source for the trainer: records (paths, labels, optional masks) read, augmented
+    and run through the learning backbone, with teacher labels from a frozen copy of it."""
 
-    def __init__(
-        self,
-        model: Model,
-        records: list[Record],
-        config: TrainConfig,
-        unseen: set[str] = frozenset(),
-        backbone_lr_scale: float = 0.1,
-    ):
-        self.records = records
+    def __init__(self, model: Model, records: list[Record], backbone_lr_scale: float = 0.1):
+        self.model, self.records = model, records
         self.backbone_lr_scale = backbone_lr_scale
         self.teacher = copy.deepcopy(model.backbone).eval().requires_grad_(False)
-        self.failed: dict[str, str] = {}
-        self._setup(model, config, unseen, [r.labels for r in records], [(i, 0) for i in range(len(records))])
+        self.failed: dict[str, str] = {}  # unreadable image → why
+        self.items = [(i, 0) for i in range(len(records))]
+        self.record_labels = [r.labels for r in records]
 
     def trained_modules(self) -> dict[str, nn.Module]:
-        return {"net": self.net, "backbone": self.model.backbone.body}
+        """The backbone's body, under the checkpoint prefix ``backbone``."""
+        return {"backbone": self.model.backbone.body}
 
-    def _param_groups(self, stage: str) -> list[dict]:
-        groups = super()._param_groups(stage)
+    def param_groups(self, stage: str, lr: float) -> list[dict]:
+        """The backbone's body learns in the ``blocks`` stage, at ``lr * backbone_lr_scale``."""
         body = self.model.backbone.body
         body.requires_grad_(stage == "blocks")
         if stage == "blocks":
-            groups.append({"params": list(body.parameters()), "lr": self.config.lr * self.backbone_lr_scale})
-        return groups
+            return [{"params": list(body.parameters()), "lr": lr * self.backbone_lr_scale}]
+        return []
 
-    def _train_mode(self) -> None:
-        self.net.train()
-        self.model.backbone.eval()  # frozen batch-norm statistics
+    def train_mode(self) -> None:
+        """The backbone in eval mode: frozen batch-norm statistics."""
+        self.model.backbone.eval()
 
     def _augment(
         self, record: Record, rng: np.random.Generator
@@ -82,13 +79,13 @@ class FineTuner(HeadTrainer):
         cells = (size // spec.stride, size // spec.stride)
         masks = {}
         for label, path in record.masks.items():
-            with Image.open(path) as m:
-                mask = Image.fromarray((np.asarray(m.convert("L")) > 0).astype(np.float32), "F").crop(box)
-            fraction = np.clip(np.asarray(mask.resize(cells[::-1], Image.Resampling.BOX)), 0, 1)
+            fraction = mask_fraction(path, cells, box)
             masks[label] = fraction[:, ::-1] if flip else fraction
         return (x.flip(-1) if flip else x), masks
 
-    def _inputs(self, rows: np.ndarray, rng: np.random.Generator):
+    def inputs(self, rows: np.ndarray, rng: np.random.Generator) -> SourceBatch | None:
+        """Augmented images of ``rows`` through backbone and teacher; unreadable ones are skipped
+        (listed in :attr:`failed`)."""
         images, labels, masks = [], [], []
         for i, _ in rows:
             record = self.records[int(i)]
@@ -102,9 +99,9 @@ class FineTuner(HeadTrainer):
             masks.append(m)
         if not images:
             return None
-        batch = torch.stack(images).to(self.device)
+        batch = torch.stack(images).to(self.model.device)
         features = self.model.backbone(batch)
         logits = self.model.backbone.location_logits(features)
         with torch.no_grad():
             teacher_logits = self.teacher.location_logits(self.teacher(batch))
-        return features, logits, teacher_logits, labels, masks
+        return SourceBatch(features, logits, teacher_logits, labels, masks)

@@ -4,6 +4,8 @@ Layout of a cache folder: ``meta.json`` (backbone, input size, views, paths, lab
 (N, V, C, h, w) float16, ``masks.npy`` (M, h, w) float16 area fractions with ``meta["masks"]``
 naming which (image, label) each row is, and ``done.npy`` (N,) marking finished images, so an
 interrupted build resumes where it stopped. Views: the image and its mirror image (``flip``).
+:class:`CachedFeatures` serves an opened cache to :class:`~vsexplore.train.trainer.HeadTrainer`
+as its input source, the backbone frozen.
 """
 
 from __future__ import annotations
@@ -19,18 +21,25 @@ from numpy.lib.format import open_memmap
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .backbones import Backbone
-from .data.records import Record
-from .images import ImageError, load_image, to_tensor
+from ..backbones import Backbone
+from ..data.records import Record
+from ..errors import TrainingError
+from ..images import ImageError, load_image, to_tensor
+from .trainer import SourceBatch
 
 VIEWS = ("orig", "flip")
 
 
-def mask_fraction(path: str | os.PathLike, size: tuple[int, int]) -> np.ndarray:
-    """A mask PNG → the fraction of each map cell it covers, (h, w) float32 in [0, 1]."""
+def mask_fraction(
+    path: str | os.PathLike, size: tuple[int, int], box: tuple[int, ...] | None = None
+) -> np.ndarray:
+    """A mask PNG, cropped to ``box`` (x0, y0, x1, y1) if given → the fraction of each map cell
+    it covers, (h, w) float32 in [0, 1]."""
     with Image.open(path) as img:
-        mask = (np.asarray(img.convert("L")) > 0).astype(np.float32)
-    resized = Image.fromarray(mask, "F").resize((size[1], size[0]), Image.Resampling.BOX)
+        mask = Image.fromarray((np.asarray(img.convert("L")) > 0).astype(np.float32), "F")
+    if box is not None:
+        mask = mask.crop(box)
+    resized = mask.resize((size[1], size[0]), Image.Resampling.BOX)
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
@@ -136,7 +145,7 @@ class FeatureCache:
         if meta_path.exists():
             meta = json.loads(meta_path.read_text())
             if any(meta.get(k) != v for k, v in identity.items()):
-                raise ValueError(f"{root}: holds a cache of other images or settings; use a new folder")
+                raise TrainingError(f"{root}: holds a cache of other images or settings; use a new folder")
             if meta["labelling"] == labelling:
                 return meta
         else:
@@ -152,3 +161,41 @@ class FeatureCache:
         meta.update(labelling=labelling, masks=mask_rows)
         meta_path.write_text(json.dumps(meta))
         return meta
+
+
+class CachedFeatures:
+    """An input source for the trainer: a cache's features, both views, through a frozen backbone."""
+
+    def __init__(self, cache: FeatureCache, backbone: Backbone):
+        self.cache, self.backbone = cache, backbone
+        self.items = [(int(i), v) for i in cache.usable for v in range(len(cache.meta["views"]))]
+        self.record_labels = [r["labels"] for r in cache.records]
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Images the cache could not read: path → why."""
+        return {self.cache.meta["paths"][int(i)]: why for i, why in self.cache.meta["failed"].items()}
+
+    def inputs(self, rows: np.ndarray, rng: np.random.Generator) -> SourceBatch:
+        """Features and logits read from the cache; masks mirrored for the flipped view."""
+        rows = rows[np.argsort(rows[:, 0])]  # memory-mapped reads in file order
+        features = torch.from_numpy(self.cache.features[rows[:, 0], rows[:, 1]].astype(np.float32))
+        with torch.no_grad():
+            logits = self.backbone.location_logits(features)
+        labels, masks = [], []
+        for i, view in rows:
+            labels.append(self.cache.records[i]["labels"])
+            own = self.cache.label_masks(int(i))
+            masks.append({k: m[:, ::-1] if view == 1 else m for k, m in own.items()})
+        return SourceBatch(features, logits, logits.detach(), labels, masks)
+
+    def trained_modules(self) -> dict[str, torch.nn.Module]:
+        """None: the backbone stays as it was when the features were cached."""
+        return {}
+
+    def param_groups(self, stage: str, lr: float) -> list[dict]:
+        """None: only the head learns."""
+        return []
+
+    def train_mode(self) -> None:
+        """Nothing to switch: the backbone is not run on images while training."""

@@ -1,4 +1,4 @@
-"""Training the head on cached backbone features: real labels, teacher labels, and exact masks.
+"""Training the head from an input source: real labels, teacher labels, and exact masks.
 
 Per image and view, the label set is every positive plus random negatives up to
 ``labels_per_image``. Positives are the record's own labels (target 1) and ImageNet class names
@@ -7,7 +7,12 @@ Loss: binary cross-entropy on the pooled scores, plus, where a record has masks,
 cross-entropy of each label map against the mask's area fraction. One-cycle schedule; a
 safetensors checkpoint after every epoch, from which an interrupted run resumes. With
 ``head_holdout`` a second stage follows in which only the conv head learns, on labels the blocks
-never saw (see :attr:`HeadTrainer.stage`). :mod:`vsexplore.finetune` trains the backbone too.
+never saw (see :attr:`HeadTrainer.stage`).
+
+What the trainer sees comes from an :class:`InputSource`: cached backbone features with the
+backbone frozen (:class:`~vsexplore.train.feature_cache.CachedFeatures`), or augmented images
+through a learning backbone and a frozen teacher (:class:`~vsexplore.train.finetune.AugmentedImages`).
+The source also says what of the model besides the head learns, at which rate, in which mode.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ import os
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .feature_cache import FeatureCache
-from .model import Model
+from ..errors import TrainingError
+from ..model import Model
 
 
 @dataclass
@@ -92,24 +98,49 @@ def sample_labels(
     return chosen, targets
 
 
+class SourceBatch(NamedTuple):
+    """What an input source gives for the items of one batch."""
+
+    features: torch.Tensor  # (B, C, h, w) backbone feature maps
+    logits: torch.Tensor  # (B, 1000, h, w) per-location ImageNet logits of the same backbone
+    teacher_logits: torch.Tensor  # (B, 1000, h, w) the teacher's, from which teacher labels come
+    labels: list[list[str]]  # per item, its record's labels
+    masks: list[dict[str, np.ndarray]]  # per item, label → mask fractions (h, w) in the view's orientation
+
+
+class InputSource(Protocol):
+    """What a :class:`HeadTrainer` learns from, and what of the model besides the head learns too."""
+
+    items: list[tuple[int, int]]  # image index and view of every training item
+    record_labels: list[list[str]]  # per image, its record's labels (they make the vocabulary)
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Unreadable images: path → why."""
+
+    def inputs(self, rows: np.ndarray, rng: np.random.Generator) -> SourceBatch | None:
+        """The inputs of the items ``rows`` (rows of :attr:`items`); None if none could be read."""
+
+    def trained_modules(self) -> dict[str, nn.Module]:
+        """Modules besides the head that training changes, by checkpoint prefix."""
+
+    def param_groups(self, stage: str, lr: float) -> list[dict]:
+        """Optimizer groups besides the head's that learn in ``stage`` (``lr``: the head's rate)."""
+
+    def train_mode(self) -> None:
+        """Switch the source's own modules to the mode they train in."""
+
+
 class HeadTrainer:
-    """Trains a :class:`Model`'s head on a :class:`FeatureCache`; resumable from checkpoints."""
+    """Trains a :class:`Model`'s head (and what its input source adds); resumable from checkpoints."""
 
     def __init__(
-        self, model: Model, cache: FeatureCache, config: TrainConfig, unseen: set[str] = frozenset()
+        self, model: Model, source: InputSource, config: TrainConfig, unseen: set[str] = frozenset()
     ):
-        self.cache = cache
-        items = [(int(i), v) for i in cache.usable for v in range(len(cache.meta["views"]))]
-        self._setup(model, config, unseen, [r["labels"] for r in cache.records], items)
-
-    def _setup(
-        self, model: Model, config: TrainConfig, unseen: set[str], labels: list[list[str]], items: list
-    ) -> None:
-        """Vocabulary, items (image index, view), label split and the first stage's optimizer."""
-        self.model, self.config = model, config
-        self.vocab = Vocabulary.build(model, labels, set(unseen))
+        self.model, self.source, self.config = model, source, config
+        self.vocab = Vocabulary.build(model, source.record_labels, set(unseen))
         self.net = model.net
-        self.items = np.array(items, dtype=np.int64).reshape(-1, 2)
+        self.items = np.array(source.items, dtype=np.int64).reshape(-1, 2)
         self.steps_per_epoch = max(1, int(np.ceil(len(self.items) / config.batch_size)))
         held = np.random.default_rng([config.seed, 1]).random(len(self.vocab.names)) < config.head_holdout
         self.label_sets = {"blocks": np.flatnonzero(~held), "head": np.flatnonzero(held)}
@@ -132,15 +163,17 @@ class HeadTrainer:
         return next(self.net.parameters()).device
 
     def trained_modules(self) -> dict[str, nn.Module]:
-        """What training changes, by checkpoint prefix."""
-        return {"net": self.net}
+        """What training changes, by checkpoint prefix: the head (``net``) and the source's modules."""
+        return {"net": self.net, **self.source.trained_modules()}
 
     def _param_groups(self, stage: str) -> list[dict]:
-        """What learns in ``stage``: everything in the head, then only its conv head and pooling."""
+        """What learns in ``stage``: everything in the head, then only its conv head and pooling;
+        after the head's group, the source's."""
         self.net.requires_grad_(stage == "blocks")
         self.net.head.requires_grad_(True)
         self.net.pool.requires_grad_(True)
-        return [{"params": [p for p in self.net.parameters() if p.requires_grad]}]
+        head = {"params": [p for p in self.net.parameters() if p.requires_grad]}
+        return [head, *self.source.param_groups(stage, self.config.lr)]
 
     def _enter_stage(self, stage: str) -> None:
         """Optimizer and one-cycle schedule over what learns in ``stage``."""
@@ -154,20 +187,6 @@ class HeadTrainer:
         )
         self.current_stage = stage
 
-    def _inputs(self, rows: np.ndarray, rng: np.random.Generator):
-        """Features (B, C, h, w), per-location logits, and per item its labels and mask fractions
-        at map resolution in the view's orientation. Here: read from the cache."""
-        rows = rows[np.argsort(rows[:, 0])]  # memory-mapped reads in file order
-        features = torch.from_numpy(self.cache.features[rows[:, 0], rows[:, 1]].astype(np.float32))
-        with torch.no_grad():
-            logits = self.model.backbone.location_logits(features)
-        labels, masks = [], []
-        for i, view in rows:
-            labels.append(self.cache.records[i]["labels"])
-            own = self.cache.label_masks(int(i))
-            masks.append({k: m[:, ::-1] if view == 1 else m for k, m in own.items()})
-        return features, logits, logits.detach(), labels, masks
-
     def _teacher(self, teacher_logits: torch.Tensor) -> np.ndarray:
         """ImageNet class probabilities per image: where the classifier finds each class most
         ("max": every object of a scene counts) or over the whole image ("mean")."""
@@ -179,7 +198,7 @@ class HeadTrainer:
     def _batch(self, rows: np.ndarray, rng: np.random.Generator):
         """Features, logits, per-image label vectors, targets and mask targets of one batch."""
         cfg = self.config
-        inputs = self._inputs(rows, rng)
+        inputs = self.source.inputs(rows, rng)
         if inputs is None:
             return None
         features, logits, teacher_logits, item_labels, item_masks = inputs
@@ -248,7 +267,8 @@ class HeadTrainer:
         if checkpoint and Path(checkpoint).exists():
             self.load_checkpoint(checkpoint)
         history = []
-        self._train_mode()
+        self.net.train()
+        self.source.train_mode()
         while self.epoch < min(until or self.total_epochs, self.total_epochs):
             if self.stage != self.current_stage:
                 self._enter_stage(self.stage)
@@ -271,11 +291,8 @@ class HeadTrainer:
         self.net.eval()
         return history
 
-    def _train_mode(self) -> None:
-        self.net.train()
-
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Head, optimizer moments and schedule position in one safetensors file (no pickle)."""
+        """Trained modules, optimizer moments and schedule position in one safetensors file (no pickle)."""
         from safetensors.torch import save_file
 
         tensors = {
@@ -302,7 +319,7 @@ class HeadTrainer:
             meta = json.loads(fh.metadata()["checkpoint"])
         expected = json.loads(json.dumps({"train": asdict(self.config), "net": self.net.config.to_dict()}))
         if meta["train"] != expected["train"] or meta["net"] != expected["net"]:
-            raise ValueError(f"{path}: checkpoint of a different run; delete it or use its settings")
+            raise TrainingError(f"{path}: checkpoint of a different run; delete it or use its settings")
         tensors = load_file(path, device=str(self.device))
         for name, module in self.trained_modules().items():
             prefix = f"{name}."
@@ -320,50 +337,3 @@ class HeadTrainer:
         scheduler_state = self.scheduler.state_dict()
         scheduler_state.update(meta["scheduler"])
         self.scheduler.load_state_dict(scheduler_state)
-
-
-def train_head(
-    records: list,
-    out: str | os.PathLike,
-    cache_dir: str | os.PathLike,
-    unseen: set[str] = frozenset(),
-    backbone: str = "efficientnet-lite0",
-    encoder: str = "minilm-l6",
-    config: TrainConfig | None = None,
-    finetune: bool = False,
-    device: str = "cpu",
-    progress: bool = True,
-    **net_options,
-) -> tuple[Model, list[dict]]:
-    """Build a head (ConSE-initialised when it has a ConSE block), train it and save it to
-    ``out``; re-running the same call resumes where it stopped. Frozen backbone (default):
-    features are cached once in ``cache_dir``. ``finetune``: backbone and head learn together
-    from augmented images (meant for a GPU, ``device="cuda"``)."""
-    from .backbones import load_backbone
-    from .network import ConSEBlock
-
-    config = config or TrainConfig()
-    torch.manual_seed(config.seed)
-    model = Model.create(load_backbone(backbone).to(device), encoder, **net_options)
-    net = model.net
-    conse = [b for b in net.blocks if isinstance(b, ConSEBlock)]
-    class_text = conse[0].class_text if conse else None
-    if class_text is None:
-        from .conse import class_text_embeddings
-
-        class_text = class_text_embeddings(model.encoder, model.backbone.class_names)
-    net.init_from_classifier(model.backbone.classifier, class_text)
-    if conse:
-        net.init_as_conse()
-    if finetune:
-        from .finetune import FineTuner
-
-        trainer = FineTuner(model, records, config, unseen)
-    else:
-        cache = FeatureCache.build(
-            records, model.backbone, cache_dir, input_size=net.config.input_size, progress=progress
-        )
-        trainer = HeadTrainer(model, cache, config, unseen)
-    history = trainer.fit(Path(f"{out}.checkpoint"), progress=progress)
-    model.save(out, with_backbone=finetune)
-    return model, history
