@@ -28,21 +28,14 @@ CHUNK = 256
 def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
     """Write an n-row store whose rows are the source store's real rows, shuffled, with code noise."""
     import vsexplore as vx
-    from vsexplore.codec import from_bf16_bits, to_bf16_bits
-    from vsexplore.store import PER_IMAGE, _create_layout, _zarr
+    from vsexplore.store import PER_IMAGE, _layout
+    from vsexplore.store.codec import from_bf16_bits, to_bf16_bits
 
     model = vx.load_collection_model()
     source = vx.Collection.open(source_url, model=model)
-    zarr = _zarr()
-    group = zarr.open_group(target_url, mode="w")
-    _create_layout(group, model, CHUNK, source.codec.components, 512)
-    codec_group = group.require_group("codec")
-    for name, tensor in source.codec.tensors().items():
-        codec_group.create_array(name, data=tensor.numpy())
-    shape = (0, *source.group["codes"].shape[1:])
-    group.create_array("codes", shape=shape, chunks=(CHUNK, *shape[1:]), dtype="int8", overwrite=True,
-                       compressors=source.group["codes"].compressors)
-    group.attrs["codec_fitted"] = True
+    group = _layout.open_group(target_url, mode="w")
+    _layout.create_layout(group, model, CHUNK, source.codec.components, 512)
+    _layout.write_codec(group, source.codec, CHUNK, compressor=source.group["codes"].compressors)
     real = {name: source.group[name][...][source.rows] for name in PER_IMAGE if name not in ("path",)}
     spread = from_bf16_bits(real["score_vectors"]).float().numpy().std(axis=0)
     for name in PER_IMAGE:

@@ -20,7 +20,8 @@ from scipy.stats import spearmanr
 
 import vsexplore as vx
 from vsexplore.data.backgrounds import backgrounds
-from vsexplore.store import StoreError
+from vsexplore.store import PER_IMAGE, StoreError
+from vsexplore.store.codec import from_bf16_bits
 
 pytestmark = pytest.mark.slow
 LABELS = ["sky", "water", "tree", "person", "building", "grass", "flower", "stormy", "dark"]
@@ -242,11 +243,15 @@ def test_dask_cluster_gives_the_same_store_and_answers(model, photo_folder, tmp_
         remote_search = remote.search({"sky": [[1], [-1]]}, top=10, client=client)
     for name in ("sha1", "status", "path", "width", "height"):
         np.testing.assert_array_equal(remote.group[name][...], local.group[name][...], err_msg=name)
-    # Workers run torch on one thread, this process on two: float sums round differently, so a
-    # few values differ in their last bit (bfloat16 score vectors: ≤ 2 units in the last place).
-    for name, ulps in (("score_vectors", 2), ("codes", 1), ("pooled", 1)):
+    # Workers run torch on one thread and one chunk per batch, this process on two threads and
+    # batches across chunk ends: float sums round differently, so a few values differ in their last
+    # bits — compared as values (near zero a bfloat16 bit pattern moves many units for a tiny change).
+    a, b = (from_bf16_bits(g["score_vectors"][...]).float().numpy() for g in (remote.group, local.group))
+    np.testing.assert_allclose(a, b, rtol=2**-7, atol=2**-8 * np.abs(b).mean())
+    assert (a != b).mean() < 0.01
+    for name in ("codes", "pooled"):
         a, b = (g[name][...].astype(np.int32) for g in (remote.group, local.group))
-        assert np.abs(a - b).max() <= ulps and (a != b).mean() < 0.01, name
+        assert np.abs(a - b).max() <= 1 and (a != b).mean() < 0.01, name
     np.testing.assert_allclose(remote.group["steps"][...], local.group["steps"][...], rtol=2e-3)
     np.testing.assert_allclose(remote_scores, local.scores(LABELS), atol=2e-3)
     np.testing.assert_array_equal(remote_search.indices, local.search({"sky": [[1], [-1]]}, top=10).indices)
@@ -270,7 +275,7 @@ def test_fsspec_urls_and_concurrent_readers(model, photo_folder, tmp_path):
 
 def test_recent_label_scores_are_remembered(col, monkeypatch):
     first = col.scores(["lighthouse", "sky"])
-    monkeypatch.setattr(col, "_all_score_vectors", lambda: pytest.fail("read the score vectors again"))
+    monkeypatch.setattr(col._stored, "score_vectors", lambda: pytest.fail("read the score vectors again"))
     np.testing.assert_array_equal(col.scores(["sky", "lighthouse"]), first[:, ::-1])
     assert col.scores([]).shape == (len(col), 0)
 
@@ -280,6 +285,56 @@ def test_query_arrays_are_read_once_and_kept(col, monkeypatch):
     col.refresh()
     col.scores(["harbour"])
     col.search({"sky": [[1], [-1]]})
-    monkeypatch.setattr(col, "_read_embedded", lambda *a: pytest.fail("read the store again"))
+    monkeypatch.setattr(col._stored, "read_embedded", lambda *a: pytest.fail("read the store again"))
     col.scores(["meadow"])
     col.search({"water": [[-1], [1]]})
+
+
+FIXTURE_STORE = Path(__file__).parent / "data" / "store-0.1.vsx"  # built by vsexplore 0.1 before the store
+FIXTURE_PHOTOS = slice(0, 16, 2)  # moved into a package: backgrounds()[0:16:2], chunks of 4, codec on all 8
+
+
+def test_a_store_built_before_the_move_opens_with_identical_arrays_and_answers(model, tmp_path):
+    old = vx.Collection.open(FIXTURE_STORE, model=model)
+    photos = [view.path for view in backgrounds()[FIXTURE_PHOTOS]]
+    new = vx.Collection.build(photos, store=tmp_path / "new.vsx", model=model, chunk_size=4, fit_images=8,
+                              progress=False)
+    assert len(old) == len(new) == 8
+    assert [Path(p).name for p in old.paths] == [Path(p).name for p in new.paths]
+    for name in PER_IMAGE:
+        if name != "path":
+            np.testing.assert_array_equal(old.group[name][...], new.group[name][...], err_msg=name)
+    for name, tensor in old.codec.tensors().items():
+        assert (tensor == new.codec.tensors()[name]).all(), name
+    old_attrs, new_attrs = (json.loads(json.dumps(c.group.attrs.asdict())) for c in (old, new))
+    assert old_attrs == new_attrs
+    np.testing.assert_array_equal(old.scores(LABELS), new.scores(LABELS))
+    painted = {"sky": [[1], [0], [-1]], "water": [[-1], [1]]}
+    a, b = old.search(painted, top=5), new.search(painted, top=5)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    np.testing.assert_array_equal(a.maps, b.maps)
+    np.testing.assert_array_equal(old.segment(3, k=3), new.segment(3, k=3))
+
+
+def test_the_map_grid_follows_the_backbone_at_any_input_size(photo_folder, tmp_path):
+    """At 240 px EfficientNet's last conv map is 8×8 (each stride-2 stage rounds up), not 240 // 32."""
+    model = vx.load_collection_model(input_size=240)
+    files = sorted(str(p) for p in photo_folder.glob("*.jpg"))[:3]
+    col = vx.Collection.build(files, store=tmp_path / "240.vsx", model=model, progress=False)
+    assert col.grid == (8, 8) and col.label_maps([0], ["sky"]).shape == (1, 1, 8, 8)
+    exact = model.heatmaps(files[0], ["sky"], size=(8, 8))
+    assert spearmanr(col.label_maps([0], ["sky"]).ravel(), exact.ravel())[0] > 0.9
+
+
+def test_image_returns_the_original_only_while_it_is_unchanged(col, photo_folder, tmp_path, model):
+    files = sorted(str(p) for p in photo_folder.glob("*.jpg"))[:2]
+    copies = [tmp_path / Path(f).name for f in files]
+    for f, c in zip(files, copies, strict=True):
+        shutil.copyfile(f, c)
+    small = vx.Collection.build([str(c) for c in copies], store=tmp_path / "two.vsx", model=model,
+                                progress=False)
+    assert small.image(0).size == Image.open(copies[0]).size  # unchanged: the original
+    Image.new("RGB", (300, 200), "red").save(copies[0], "JPEG")  # same path, another photo
+    thumb = Image.open(BytesIO(small.thumbnail(0)))
+    assert small.image(0).size == thumb.size and small.image(0).getpixel((5, 5)) != (254, 0, 0)

@@ -23,6 +23,20 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import ImageError
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
+
+
+def image_files(root: str | os.PathLike) -> list[Path]:
+    """Every image file under ``root``, recursively, by extension (case-insensitive), skipping hidden
+    files and folders (a leading dot); unsorted: callers order them as they need. A broken link is
+    kept, so the job that reads it reports it instead of silently missing it."""
+    root = Path(root)
+    return [
+        path for path in root.rglob("*")
+        if path.suffix.lower() in IMAGE_EXTENSIONS and not any(part.startswith(".") for part in
+                                                              path.relative_to(root).parts)
+        and not path.is_dir()
+    ]
 
 
 def display_path(path: str | bytes | os.PathLike) -> str:

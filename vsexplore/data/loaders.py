@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..images import image_files
 from .cache import cache_dir
 from .masks import save_mask
 from .records import ManifestError, Record
-
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 
 # NUS-WIDE split → (image list in ImageList/, label folder in Groundtruth/, label file name pattern).
 NUS_WIDE_SPLITS = {
@@ -56,10 +55,9 @@ def from_folder(root: str | os.PathLike) -> list[Record]:
     if not root.is_dir():
         raise NotADirectoryError(f"{root} is not a folder")
     records = []
-    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).parts):
+    for path in sorted(image_files(root), key=lambda p: p.relative_to(root).parts):
         parts = path.relative_to(root).parts
-        if path.suffix.lower() in IMAGE_EXTENSIONS and path.is_file() and not any(p[0] == "." for p in parts):
-            records.append(Record(os.fspath(path), list(parts[:1]) if len(parts) > 1 else []))
+        records.append(Record(os.fspath(path), list(parts[:1]) if len(parts) > 1 else []))
     return records
 
 

@@ -11,6 +11,9 @@ with a few vectors ``V_s`` per image. So a store keeps
   directions, fitted on the collection's first photos after weighting the label space by the
   second moment of label vectors (errors count where label vectors point), quantised with one
   step per location. A map logit is then ``steps · (codes · (D t)) + offset · t + bias``.
+
+The query kernels at the end (:func:`stored_scores`, :func:`stored_maps`, :func:`painted_totals`)
+are what the in-process path and a Dask worker both run.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .network import VisualSemanticNet
+from ..network import VisualSemanticNet
 
 DEFAULT_COMPONENTS = 128
 INT8_MAX = 127
@@ -121,3 +124,30 @@ def _label_metric(label_vectors: torch.Tensor | None, d: int) -> tuple[torch.Ten
     half = vectors @ torch.diag(values.sqrt()) @ vectors.T
     inv_half = vectors @ torch.diag(values.rsqrt()) @ vectors.T
     return half, inv_half
+
+
+# -- query kernels ---------------------------------------------------------------------------
+@torch.inference_mode()
+def stored_scores(score_vectors: torch.Tensor, labels: torch.Tensor, bias: float) -> torch.Tensor:
+    """Score vectors (n, slots, d) bfloat16 + unit labels (L, d) → scores (n, L) in [0, 1]."""
+    n, slots, d = score_vectors.shape
+    out = torch.empty(n, len(labels))
+    flat = score_vectors.reshape(n * slots, d)
+    for j, label in enumerate(labels.to(score_vectors.dtype)):  # one column at a time: a fast GEMV
+        out[:, j] = (flat @ label).reshape(n, slots).amax(1).float()
+    return (out + bias).sigmoid_()
+
+
+@torch.inference_mode()
+def stored_maps(codec: RegionCodec, codes: torch.Tensor, steps: torch.Tensor, labels: torch.Tensor,
+                bias: float, grid: tuple[int, int]) -> torch.Tensor:
+    """Codes (n, hw, q) + steps (n, hw) + unit labels (L, d) → label maps (n, L, h, w) in [0, 1]."""
+    return codec.map_logits(codes, steps, labels, bias).sigmoid_().reshape(len(codes), len(labels), *grid)
+
+
+@torch.inference_mode()
+def painted_totals(codec: RegionCodec, codes: torch.Tensor, steps: torch.Tensor, labels: torch.Tensor,
+                   bias: float, query: torch.Tensor) -> torch.Tensor:
+    """Σ over concepts and cells of query (C, h, w) · label map, per image: (n,)."""
+    maps = codec.map_logits(codes, steps, labels, bias).sigmoid_()  # (n, C, hw)
+    return (maps * query.reshape(1, len(labels), -1)).sum(dim=(1, 2))

@@ -1,20 +1,27 @@
 """Running a collection's embedding and queries on a ``dask.distributed`` cluster, chunk by chunk.
 
 Each task opens the store itself (any fsspec URL the workers can reach) and works on one Zarr
-chunk, so nothing large travels through the scheduler; the head and codec go to workers once per
-call. The functions run exactly the code the in-process path runs.
+chunk's rows, so nothing large travels through the scheduler; the head's biases and the codec go
+to workers once per call. The tasks run exactly the code the in-process path runs (the kernels of
+:mod:`.codec` and the row encoding of :mod:`.embedding`). Callers pass the store's URL and row
+ranges, never a collection object.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
-from .codec import RegionCodec
+from ..model import load_model
+from . import _layout
+from .codec import RegionCodec, from_bf16_bits, painted_totals, stored_scores
 from .embedding import OK, embed_chunks, encode_rows
-from .model import load_model
+
+Rows = tuple[int, int]  # [start, stop) of one chunk's rows
 
 
 @functools.lru_cache(maxsize=4)
@@ -24,9 +31,7 @@ def _worker_model(weights: str, input_size: int, precision: str):
 
 @functools.lru_cache(maxsize=8)
 def _worker_group(url: str):
-    from .store import _zarr
-
-    return _zarr().open_group(url, mode="r+")
+    return _layout.open_group(url, mode="r+")
 
 
 def _scatter(client, value):
@@ -36,16 +41,8 @@ def _scatter(client, value):
     return client.scatter([value], broadcast=True, hash=False)[0]
 
 
-def _head_payload(col) -> dict:
-    """What a query task needs besides the store: the head's biases and the codec."""
-    return {"map_bias": col.model.net.map_bias, "score_bias": col.model.net.score_bias,
-            "codec": col.codec.tensors()}
-
-
-def _embed_chunk(url: str, rows: tuple[int, int], chunk: int, weights: str, input_size: int,
-                 precision: str, codec_tensors: dict) -> int:
-    import os
-
+def _embed_chunk(url: str, rows: Rows, chunk: int, weights: str, input_size: int, precision: str,
+                 codec_tensors: dict) -> int:
     model = _worker_model(weights, input_size, precision)
     codec = RegionCodec.from_tensors(codec_tensors)
     group = _worker_group(url)
@@ -58,29 +55,26 @@ def _embed_chunk(url: str, rows: tuple[int, int], chunk: int, weights: str, inpu
     return len(paths)
 
 
-def embed_on_cluster(col, pending: list[int], client, bar) -> None:
-    """Embed the pending chunks of ``col`` on the cluster's workers."""
+def embed_on_cluster(url: str, chunks: dict[int, Rows], model, codec: RegionCodec, client,
+                     on_done: Callable[[int], object]) -> None:
+    """Embed the given chunks ({chunk: rows}) of the store at ``url`` on the cluster's workers;
+    ``on_done(n)`` after each chunk of n images."""
     from dask.distributed import as_completed
 
-    weights = getattr(col.model, "weights_path", None)
+    weights = getattr(model, "weights_path", None)
     if weights is None:
         raise ValueError("embedding on a cluster loads the model on each worker: save it with "
                          "model.save(path) and load it with vx.load_model(path) first")
-    codec = _scatter(client, col.codec.tensors())
-    futures = []
-    for c in pending:
-        rows = col._chunk_rows(c)
-        futures.append(client.submit(_embed_chunk, col.url, (rows.start, rows.stop), c, str(weights),
-                                     col.model.input_size, col.model.backbone.precision, codec, pure=False))
+    codec_future = _scatter(client, codec.tensors())
+    futures = [client.submit(_embed_chunk, url, rows, c, str(weights), model.input_size,
+                             model.backbone.precision, codec_future, pure=False)
+               for c, rows in chunks.items()]
     for future in as_completed(futures):
-        bar.update(future.result())
+        on_done(future.result())
 
 
-def _query_chunk(url: str, rows: tuple[int, int], payload: dict, vectors: torch.Tensor,
+def _query_chunk(url: str, rows: Rows, payload: dict, vectors: torch.Tensor,
                  query: torch.Tensor | None) -> np.ndarray:
-    from .codec import from_bf16_bits
-    from .store import painted_totals, stored_scores
-
     group = _worker_group(url)
     ok = group["status"][rows[0] : rows[1]] == OK
     if query is None:
@@ -92,22 +86,22 @@ def _query_chunk(url: str, rows: tuple[int, int], payload: dict, vectors: torch.
     return painted_totals(codec, codes, steps, vectors, payload["map_bias"], query).numpy()[ok]
 
 
-def _map_chunks(col, vectors: torch.Tensor, client, query: torch.Tensor | None) -> np.ndarray:
-    payload = _scatter(client, _head_payload(col))
-    futures = [
-        client.submit(_query_chunk, col.url, (r.start, r.stop), payload, vectors, query, pure=False)
-        for r in (col._chunk_rows(c) for c in range(col.n_chunks))
-    ]
+def _map_chunks(url: str, chunks: Sequence[Rows], payload: dict, vectors: torch.Tensor, client,
+                query: torch.Tensor | None) -> np.ndarray:
+    shared = _scatter(client, payload)
+    futures = [client.submit(_query_chunk, url, rows, shared, vectors, query, pure=False) for rows in chunks]
     parts = client.gather(futures)
     return np.concatenate(parts) if parts else np.zeros((0,), np.float32)
 
 
-def scores_on_cluster(col, vectors: torch.Tensor, client) -> np.ndarray:
-    """(N, L) scores, one task per chunk."""
-    out = _map_chunks(col, vectors, client, None)
+def scores_on_cluster(url: str, chunks: Sequence[Rows], vectors: torch.Tensor, score_bias: float,
+                      client) -> np.ndarray:
+    """(N, L) scores of the embedded rows, one task per chunk."""
+    out = _map_chunks(url, chunks, {"score_bias": score_bias}, vectors, client, None)
     return out.reshape(-1, len(vectors))
 
 
-def search_on_cluster(col, vectors: torch.Tensor, query: torch.Tensor, client) -> np.ndarray:
-    """(N,) painted-search scores, one task per chunk."""
-    return _map_chunks(col, vectors, client, query)
+def search_on_cluster(url: str, chunks: Sequence[Rows], vectors: torch.Tensor, query: torch.Tensor,
+                      codec: RegionCodec, map_bias: float, client) -> np.ndarray:
+    """(N,) painted-search totals of the embedded rows, one task per chunk."""
+    return _map_chunks(url, chunks, {"map_bias": map_bias, "codec": codec.tensors()}, vectors, client, query)

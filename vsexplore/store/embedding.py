@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..images import ImageError, display_path, load_image, normalise, squash
+from ..model import Model
 from .codec import RegionCodec, to_bf16_bits
-from .images import ImageError, display_path, load_image, normalise, squash
-from .model import Model
 
 THUMBNAIL_SIZE = 128
 THUMBNAIL_QUALITY = 75

@@ -41,3 +41,15 @@ def write_coco(path: str | Path, images: list[Image], tags: dict[str, list[int]]
     }
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def export_tags(path: str | Path, images: list[Image], tags: dict[str, list[int]], format: str | None = None
+                ) -> Path:
+    """Write tags in ``format`` ('csv' or 'coco'; default: COCO for a .json path, else CSV)."""
+    path = Path(path)
+    format = format or ("coco" if path.suffix == ".json" else "csv")
+    if format == "csv":
+        return write_csv(path, images, tags)
+    if format == "coco":
+        return write_coco(path, images, tags)
+    raise ValueError(f"format {format!r}: use 'csv' or 'coco'")

@@ -1,0 +1,116 @@
+"""Reading a store's embedded rows for queries, and keeping what was read in memory.
+
+Queries keep what they read (up to ``VSEXPLORE_CACHE_BYTES``, default 4 GiB): all score vectors
+first (a million images with 4 slots: 3 GB), then the location codes; past the budget they
+stream chunk by chunk. Whole-collection reads take ``READ_SLAB`` chunks per Zarr call (Zarr then
+fetches and decodes them concurrently; chunk by chunk costs ~2 ms each), the next slab read ahead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+
+from . import _layout
+from .codec import from_bf16_bits
+from .embedding import OK, prefetch
+
+READ_SLAB = 32  # chunks per read of a whole-collection query
+DEFAULT_CACHE_BYTES = 4 << 30  # what queries keep in memory between queries
+MAP_BLOCK = 8192  # images per block of a painted search: temporaries stay small
+
+
+class StoredRows:
+    """The rows of a store as they are now: which are embedded, their paths, and cached arrays."""
+
+    def __init__(self, group, cache_bytes: int | None = None):
+        self.group = group
+        self.cache_bytes = int(os.environ.get("VSEXPLORE_CACHE_BYTES", DEFAULT_CACHE_BYTES)
+                               if cache_bytes is None else cache_bytes)
+        self.chunk_size = int(group.attrs["chunk_size"])
+        self.status = group["status"][...]
+        self.rows = np.flatnonzero(self.status == OK)  # collection index → store row
+        self.all_paths = [os.fsdecode(p) for p in group["path"][...]]
+        self._score_vectors: torch.Tensor | None = None
+        self._map_arrays: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._cached_bytes = 0
+
+    @property
+    def n_chunks(self) -> int:
+        return self.group["done"].shape[0]
+
+    def chunk_rows(self, chunk: int) -> range:
+        return _layout.chunk_rows(chunk, self.chunk_size, len(self.all_paths))
+
+    def row_ranges(self) -> list[tuple[int, int]]:
+        """[start, stop) of every chunk, for work split by chunk (Dask)."""
+        return [(r.start, r.stop) for r in map(self.chunk_rows, range(self.n_chunks))]
+
+    def embedded(self, name: str) -> np.ndarray:
+        """A per-image array's values for the embedded rows, in collection order."""
+        return self.group[name][...][self.rows]
+
+    def score_vectors(self) -> torch.Tensor:
+        """(N, slots, d) bfloat16 score vectors of the embedded images, read once and kept."""
+        if self._score_vectors is not None:
+            return self._score_vectors
+        slots, d = self.group["score_vectors"].shape[1:]
+        bits = np.empty((len(self.rows), slots, d), np.int16)  # filled in place: no second copy
+        filled = 0
+        for part in self.read_embedded(["score_vectors"]):
+            n = len(part["score_vectors"])
+            bits[filled : filled + n] = part["score_vectors"]
+            filled += n
+        vectors = from_bf16_bits(bits)
+        if self._cached_bytes + bits.nbytes <= self.cache_bytes:
+            self._score_vectors = vectors
+            self._cached_bytes += bits.nbytes
+        return vectors
+
+    def map_blocks(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """(codes as bfloat16 (n, hw, q), steps (n, hw)) of the embedded images, in blocks of
+        ``MAP_BLOCK`` images: from memory after the first query while the budget lasts, else
+        streamed chunk by chunk."""
+        if self._map_arrays is None:
+            codes_shape = self.group["codes"].shape[1:]
+            size = len(self.rows) * (2 * int(np.prod(codes_shape)) + 4 * codes_shape[0])
+            if self._cached_bytes + size > self.cache_bytes:
+                for part in self.read_embedded(_layout.MAP_ARRAYS):
+                    yield torch.from_numpy(part["codes"]).to(torch.bfloat16), torch.from_numpy(part["steps"])
+                return
+            codes = torch.empty(len(self.rows), *codes_shape, dtype=torch.bfloat16)
+            steps = torch.empty(len(self.rows), codes_shape[0])
+            filled = 0
+            for part in self.read_embedded(_layout.MAP_ARRAYS):
+                n = len(part["codes"])
+                codes[filled : filled + n] = torch.from_numpy(part["codes"])  # int8 is exact in bf16
+                steps[filled : filled + n] = torch.from_numpy(part["steps"])
+                filled += n
+            self._map_arrays = (codes, steps)
+            self._cached_bytes += size
+        codes, steps = self._map_arrays
+        for start in range(0, len(codes), MAP_BLOCK):
+            yield codes[start : start + MAP_BLOCK], steps[start : start + MAP_BLOCK]
+
+    def read_embedded(self, names: Sequence[str]) -> Iterator[dict[str, np.ndarray]]:
+        """{name: rows} of the embedded rows, ``READ_SLAB`` chunks per read, the next read ahead."""
+        total, step = len(self.all_paths), READ_SLAB * self.chunk_size
+        starts = [s for s in range(0, total, step) if (self.status[s : s + step] == OK).any()]
+
+        def read(start: int) -> dict[str, np.ndarray]:
+            ok = self.status[start : start + step] == OK
+            part = {name: self.group[name][start : min(total, start + step)] for name in names}
+            return part if ok.all() else {name: values[ok] for name, values in part.items()}
+
+        with ThreadPoolExecutor(1) as pool:
+            yield from prefetch(read, starts, pool, depth=1)
+
+    def maps_of(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(codes int8, steps) of a few images, by collection index."""
+        rows = self.rows[np.asarray(indices, dtype=np.int64)]
+        codes, steps = (self.group[name].get_orthogonal_selection((rows,)) for name in _layout.MAP_ARRAYS)
+        return torch.from_numpy(codes), torch.from_numpy(steps)
