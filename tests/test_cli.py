@@ -137,3 +137,17 @@ def test_lab_writes_an_explorer_notebook_that_runs(photo_files, tmp_path, monkey
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert "4 images" in str(outputs)
+
+
+def test_errors_print_one_line_and_exit_non_zero(tmp_path):
+    """A vsexplore error (here: no store at that path) is one line on stderr, no traceback, exit 2."""
+    import subprocess
+    import sys
+
+    missing = tmp_path / "nowhere.vsx"
+    proc = subprocess.run([sys.executable, "-m", "vsexplore.cli", "query", str(missing), "sky"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"vsexplore: {missing}: no vsexplore store here; build one with vx.Collection.build(folder, store=...)"
+    ]
