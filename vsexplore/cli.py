@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 
@@ -48,17 +49,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .data import read_manifest
     from .train import TrainConfig, train_head
 
-    config = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        mask_weight=args.mask_weight,
-        mask_negatives=args.mask_negatives,
-        teacher_pool=args.teacher_pool,
-        head_holdout=args.head_holdout,
-        head_epochs=args.head_epochs,
-        seed=args.seed,
-    )
+    # every TrainConfig field the command has an option for (the option's dest is the field name)
+    config = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig) if f.name in args})
     cache = args.cache or f"{args.out}.features"
     _, history = train_head(
         read_manifest(args.manifest),
