@@ -136,8 +136,8 @@ def test_room_rules():
     broken = []
     for m in modules():
         imported = {room(n) for n in imports_of(m)}
-        if room(m) == "data" and imported - {"data", "errors", "images"}:
-            broken.append(f"{m}: data/ imports only errors and images, not {imported - {'data', 'errors', 'images'}}")
+        if room(m) == "data" and (extra := imported - {"data", "errors", "images"}):
+            broken.append(f"{m}: data/ imports only errors and images, not {sorted(extra)}")
         if room(m) == "store" and imported & {"train", "evaluate", "widgets"}:
             broken.append(f"{m}: the store imports {imported & {'train', 'evaluate', 'widgets'}}")
         if room(m) == "analysis" and "evaluate" in imported:
@@ -156,7 +156,8 @@ def literal_lines(tree: ast.AST) -> int:
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             return all(constant(e) for e in node.elts)
         if isinstance(node, ast.Dict):
-            return all(k is not None and constant(k) and constant(v) for k, v in zip(node.keys, node.values))
+            pairs = zip(node.keys, node.values, strict=True)
+            return all(k is not None and constant(k) and constant(v) for k, v in pairs)
         if isinstance(node, ast.UnaryOp):
             return constant(node.operand)
         return False

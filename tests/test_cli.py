@@ -149,5 +149,6 @@ def test_errors_print_one_line_and_exit_non_zero(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"vsexplore: {missing}: no vsexplore store here; build one with vx.Collection.build(folder, store=...)"
+        f"vsexplore: {missing}: no vsexplore store here; build one with "
+        "vx.Collection.build(folder, store=...)"
     ]
