@@ -17,8 +17,9 @@ pytest.importorskip("ipycanvas")
 import vsexplore as vx  # noqa: E402
 import vsexplore.datasets  # noqa: E402, F401
 from vsexplore.widgets import Clusters, Gallery, Heatmaps, Painter, Projection, Segments  # noqa: E402
-from vsexplore.widgets.canvas_scatter import HIGHLIGHT, CanvasScatter  # noqa: E402
-from vsexplore.widgets.projection import TAGGED, UNTAGGED  # noqa: E402
+from vsexplore.widgets.canvas_scatter import CanvasScatter  # noqa: E402
+from vsexplore.widgets.palette import HIGHLIGHT, TAGGED, UNTAGGED  # noqa: E402
+from vsexplore.widgets.svg_scatter import SvgScatter  # noqa: E402
 
 EVIL_NAME = "<img src=x onerror=alert(1)>.jpg"
 
@@ -72,9 +73,10 @@ def fast_threshold(request):
 
 
 def axis_title(p, axis: str) -> str:
-    if p.fast:
-        return p.scatter.x_label if axis == "x" else p.scatter.y_label
-    return (p.x_bq_axis if axis == "x" else p.y_bq_axis).label
+    title = p.scatter.x_label if axis == "x" else p.scatter.y_label
+    if not p.fast:  # the SVG scatter shows it on its bqplot axis
+        assert (p.scatter.x_axis if axis == "x" else p.scatter.y_axis).label == title
+    return title
 
 
 def test_projection_axes_follow_labels_and_modes(col, fast_threshold):
@@ -112,9 +114,11 @@ def test_projection_axes_follow_labels_and_modes(col, fast_threshold):
 
 def test_svg_scatter_up_to_the_threshold(col):
     p = Projection(col, fast_threshold=len(col))
-    assert type(p.scatter) is bq.Scatter and p.figure.marks == [p.scatter]
-    assert p.scatter.x.dtype == np.float32 and p.scatter.color.shape == (len(col),)
-    assert p.selector_mode is not None and p.figure.interaction is p.selectors["brush"]
+    s = p.scatter
+    assert type(s) is SvgScatter and isinstance(p.figure, bq.Figure) and p.figure.marks == [s.mark]
+    assert s.mark.x.dtype == np.float32 and s.mark.color.shape == (len(col),)
+    assert s.tools is s.selector_mode and p.figure.interaction is s.selectors["brush"]
+    assert s.mark.tooltip is p.hover  # the hover box is the tooltip of a hovered point
 
 
 def test_projection_modes_in_constructor(col):
@@ -123,35 +127,51 @@ def test_projection_modes_in_constructor(col):
     np.testing.assert_allclose(p.scatter.y, col.diversity(), rtol=1e-6)
 
 
+def bqplot_hover(scatter: SvgScatter, i: int) -> None:
+    """The message bqplot sends when the mouse comes over point i (the "hover" tool)."""
+    scatter.mark._handle_custom_msgs(None, {"event": "hover", "data": {"x": 0.1, "y": 0.2, "index": i}})
+
+
 def test_selection_fills_gallery_and_hover_shows_thumbnail(col):
     p = Projection(col)
-    p.scatter.selected = np.array([5, 17, 44])  # what a brush or lasso does in the browser
-    assert list(p.gallery.indices) == [5, 17, 44]
+    s = p.scatter
+    s.selector_mode.value = "lasso"
+    assert p.figure.interaction is s.selectors["lasso"]
+    s.mark.selected = np.array([5, 17, 44], np.uint32)  # what a lasso does in the browser
+    assert p.selected.tolist() == [5, 17, 44] and list(p.gallery.indices) == [5, 17, 44]
     assert [img.value for img in p.gallery.images] == [col.thumbnail(i) for i in (5, 17, 44)]
     assert all(img.format == "jpeg" for img in p.gallery.images)
 
-    p.selector_mode.value = "lasso"
-    assert p.figure.interaction is p.selectors["lasso"]
-    assert len(p.gallery.indices) == 0  # switching tools starts a fresh selection
-    p.selector_mode.value = "hover"  # no selector overlay: points get hover and click
-    assert p.figure.interaction is None and p.scatter.interactions == {"hover": "tooltip", "click": "select"}
+    s.selector_mode.value = "brush"
+    assert p.figure.interaction is s.selectors["brush"]
+    assert len(p.selected) == len(p.gallery.indices) == 0  # switching tools starts a fresh selection
+    s.selector_mode.value = "hover"  # no selector overlay: points get hover and click
+    assert p.figure.interaction is None and s.mark.interactions == {"hover": "tooltip", "click": "select"}
 
     p.select(range(60))
+    assert s.mark.selected.tolist() == list(range(60))
     assert len(p.gallery.images) == p.gallery.limit and "60 images" in p.gallery.summary.value
+    s.mark.selected = None  # a click on the background, in the browser
+    assert len(p.selected) == len(p.gallery.indices) == 0
 
-    p._hovered(p.scatter, {"event": "hover", "data": {"x": 0.1, "y": 0.2, "index": 44}})  # as bqplot sends it
+    bqplot_hover(s, 44)
+    assert s.hovered == 44
     assert p.hover_image.value == col.thumbnail(44)
     assert p.hover_name.value == col.display_name(44)
 
 
 def test_brush_drag_updates_gallery_on_release(col):
     p = Projection(col)
-    brush = p.selectors["brush"]
+    brush, mark = p.scatter.selectors["brush"], p.scatter.mark
     brush.brushing = True
-    p.scatter.selected = np.array([1, 2])
-    assert len(p.gallery.indices) == 0  # not while dragging
+    mark.selected = np.array([1, 2])
+    assert len(p.selected) == len(p.gallery.indices) == 0  # not while dragging
     brush.brushing = False
-    assert list(p.gallery.indices) == [1, 2]
+    assert p.selected.tolist() == [1, 2] and list(p.gallery.indices) == [1, 2]
+    brush.brushing = True  # a click beside the points, with the brush: the selection ends
+    mark.selected = None
+    brush.brushing = False
+    assert len(p.selected) == len(p.gallery.indices) == 0
 
 
 def fill_calls(scatter, monkeypatch) -> list[tuple[str, int]]:
@@ -172,8 +192,10 @@ def test_tags_persist_and_export(writable_col, tmp_path, fast_threshold, monkeyp
     p.tags.tag_text.value = "keep"
     p.tags.tag_button.click()
     assert writable_col.tags["keep"] == [3, 4, 50]
-    colours = p.scatter.colours if p.fast else p.scatter.color  # tagged images are red
+    colours = p.scatter.colours  # tagged images are red
     assert colours[[3, 4, 50]].tolist() == [1, 1, 1] and colours.sum() == 3
+    if not p.fast:
+        np.testing.assert_array_equal(p.scatter.mark.color, colours)
     assert vx.Collection.open(writable_col.url, model=writable_col.model).tags == {"keep": [3, 4, 50]}
     if p.fast:
         drawn = fill_calls(p.scatter, monkeypatch)
@@ -206,10 +228,12 @@ def test_tag_needs_a_selection_and_a_name(writable_col, fast_threshold):
 def test_canvas_projection_brush_click_and_hover(col, monkeypatch):
     p = Projection(col, x="water", y="flower", fast_threshold=50)
     s = p.scatter
-    assert isinstance(s, CanvasScatter) and p.figure is s and p.selector_mode is None
+    assert isinstance(s, CanvasScatter) and p.figure is s and isinstance(s.tools, w.Label)
     assert {"vsx-canvas-scatter", "vsx-scatter-figure"} <= set(s._dom_classes)
     classes = {c for x in all_widgets(p) for c in getattr(x, "_dom_classes", ())}
-    assert {"vsx-projection", "vsx-hover-thumb", "vsx-gallery", "vsx-clear-selection"} <= classes
+    assert {"vsx-projection", "vsx-hover-thumb", "vsx-gallery", "vsx-clear-selection",
+            "vsx-canvas-tools"} <= classes
+    assert p.hover_name.value == s.hover_prompt
     px, py = s.to_pixels(p.x_values, p.y_values)
 
     # a brush: press, drag, release over a rectangle of the canvas (as the browser sends it)
@@ -312,6 +336,116 @@ def test_canvas_scatter_pixels_brush_and_nearest():
     assert sparse.colours.tolist() == [1, 0, 1]
     with pytest.raises(ValueError):
         sparse.set_colours([1, 0])
+
+
+# -- the Scatter interface: both adapters -------------------------------------------------------------
+POINTS = ([0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 0.0, 1.0])
+
+
+@pytest.fixture(params=[SvgScatter, CanvasScatter])
+def scatter(request):
+    s = request.param()
+    s.set_data(*POINTS)
+    return s
+
+
+def select_in_browser(s, indices: list[int]) -> None:
+    """Select points as the browser does: a lasso on the SVG mark, a brush around them on the canvas."""
+    if isinstance(s, SvgScatter):
+        s.selector_mode.value = "lasso"
+        s.mark.selected = np.array(indices, np.uint32)
+        return
+    px, py = s.to_pixels(s.x[indices], s.y[indices])
+    s._mouse_down(px.min() - 2, py.min() - 2)
+    s._mouse_move(px.max() + 2, py.max() + 2)
+    s._mouse_up(px.max() + 2, py.max() + 2)
+
+
+def hover_in_browser(s, i: int) -> None:
+    if isinstance(s, SvgScatter):
+        bqplot_hover(s, i)
+    else:
+        s._mouse_move(*(float(v) for v in s.to_pixels(s.x[i], s.y[i])))
+
+
+def test_selected_and_hovered_are_observable(scatter):
+    seen = []
+    scatter.observe(lambda change: seen.append(("selected", change["new"].tolist())), "selected")
+    scatter.observe(lambda change: seen.append(("hovered", change["new"])), "hovered")
+    picked, hovered = [], []
+    scatter.on_select(picked.append)
+    scatter.on_hover(hovered.append)
+    select_in_browser(scatter, [1, 2])
+    hover_in_browser(scatter, 3)
+    hover_in_browser(scatter, 3)  # the same point: one notification
+    scatter.selected = [0]
+    scatter.selected = np.array([0], np.int32)  # the same selection: none
+    scatter.hovered = None
+    assert seen == [("selected", [1, 2]), ("hovered", 3), ("selected", [0]), ("hovered", None)]
+    assert [p.tolist() for p in picked] == [[1, 2], [0]] and hovered == [3]
+    assert scatter.selected.dtype == np.int64
+    with pytest.raises(IndexError, match="out of range for 4 points"):
+        scatter.selected = [4]
+    assert scatter.selected.tolist() == [0]
+    scatter.on_select(picked.append, remove=True)
+    scatter.selected = []
+    assert len(picked) == 2
+
+
+def drawing_messages(s, monkeypatch) -> list:
+    """What goes to the browser: the bqplot mark's state messages (SVG), the layer's redraws (canvas)."""
+    sent = []
+    if isinstance(s, SvgScatter):
+        send_state = s.mark.send_state
+
+        def recorded(key=None):
+            keys = {key} if isinstance(key, str) else set(key or ())
+            if keys:
+                sent.append(keys)
+            send_state(key)
+
+        monkeypatch.setattr(s.mark, "send_state", recorded)
+    else:
+        redraw = s.redraw
+        monkeypatch.setattr(s, "redraw", lambda: (sent.append({"redraw"}), redraw()))
+    return sent
+
+
+def test_hold_batches_changes_into_one_draw(scatter, monkeypatch):
+    sent = drawing_messages(scatter, monkeypatch)
+    scatter.set_data([3.0, 2.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0])
+    scatter.set_colours([0, 1, 0, 1])
+    scatter.selected = [2]
+    assert len(sent) == 3  # without hold: one each
+    sent.clear()
+    with scatter.hold():
+        scatter.set_data(*POINTS)
+        with scatter.hold():  # nested: still one draw, when the outermost ends
+            scatter.set_colours([1, 1, 0, 0])
+        scatter.selected = [0, 3]
+        scatter.set_labels(x="water", y="sky")
+        assert not sent
+    assert len(sent) == 1
+    assert scatter.x.tolist() == POINTS[0] and scatter.colours.tolist() == [1, 1, 0, 0]
+    assert (scatter.x_label, scatter.y_label) == ("water", "sky") and scatter.selected.tolist() == [0, 3]
+    if isinstance(scatter, SvgScatter):
+        assert sent[0] >= {"x", "y", "color", "selected"}
+        assert (scatter.x_axis.label, scatter.y_axis.label) == ("water", "sky")
+        assert scatter.mark.selected.tolist() == [0, 3] and scatter.mark.color.tolist() == [1, 1, 0, 0]
+
+
+def test_selection_set_before_display_survives_first_render(col, fast_threshold, monkeypatch):
+    p = Projection(col, fast_threshold=fast_threshold)
+    p.select([3, 7, 11])
+    s = p.scatter
+    if p.fast:  # a new view of the canvas asks for its drawing: the selection is in it
+        drawn = fill_calls(s, monkeypatch)
+        s._layer._handle_frontend_event(None, {"event": "client_ready"}, [])
+        assert drawn[-1] == (HIGHLIGHT, 3)
+    else:  # bqplot's brush clears its marks' selection as its view renders: the selection comes back
+        s.mark.set_state({"selected": None})
+        assert s.mark.selected.tolist() == [3, 7, 11]
+    assert p.selected.tolist() == [3, 7, 11] and list(p.gallery.indices) == [3, 7, 11]
 
 
 # -- Clusters ------------------------------------------------------------------------------------------

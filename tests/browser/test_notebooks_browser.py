@@ -107,7 +107,8 @@ def test_01_projections(run_notebook, artifacts_dir):
             {"type": "sleep", "ms": 300},
             {"type": "eval", "name": "positions_after", "js": DOT_POSITIONS},
             {"type": "kernel", "name": "after_axis", "code": (
-                "print(json.dumps({'x': projection.scatter.x.tolist(), 'label': projection.x_bq_axis.label,\n"
+                "print(json.dumps({'x': projection.scatter.x.tolist(),\n"
+                "  'label': projection.scatter.x_axis.label,\n"
                 f"  'scores': col.scores([{NEW_LABEL!r}])[:, 0].tolist(),\n"
                 "  'status': projection.status.value}))")},
             # scrolls the Projection into view, so the hover below does not scroll (which would end it)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 N = 100_000
 RENDER_LIMIT_MS = 1500
 CANVAS = ".vsx-canvas-scatter"
-POINT_RGB = (0x1F, 0x77, 0xB4)  # projection.UNTAGGED
+POINT_RGB = (0x1F, 0x77, 0xB4)  # vsexplore.widgets.palette.UNTAGGED
 
 # Installed before the cells run: on the kernel's IOPub messages, stamp (performance.now(), ms) the
 # Projection cell's execute_input (the kernel starts executing it) and the first widget display message

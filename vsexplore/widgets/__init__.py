@@ -32,11 +32,15 @@ Stable CSS classes (for browser tests and styling):
 - Painter: ``vsx-painter-canvas``, ``vsx-concepts``, ``vsx-new-concept``, ``vsx-remove-concept``,
   ``vsx-clear-concept``, ``vsx-brush``, ``vsx-cells``, ``vsx-painter-results`` (its gallery)
 
-Projection draws up to ``fast_threshold`` (20,000) images as a bqplot SVG scatter, whose tooltip
-(``vsx-hover-thumb``) needs the "hover" tool: a brush or lasso overlay catches the mouse. Above it,
-a :class:`~vsexplore.widgets.canvas_scatter.CanvasScatter` (ipycanvas) draws every point in one
-batch (100k points in well under a second in Chromium); dragging brushes a rectangle, a click selects
-the nearest point, hovering is always on and the hover box sits beside the canvas.
+Projection draws up to ``fast_threshold`` (20,000) images as a bqplot SVG scatter
+(:class:`~vsexplore.widgets.svg_scatter.SvgScatter`), whose tooltip (``vsx-hover-thumb``) needs the
+"hover" tool: a brush or lasso overlay catches the mouse. Above it, a
+:class:`~vsexplore.widgets.canvas_scatter.CanvasScatter` (ipycanvas) draws every point in one batch
+(100k points in well under a second in Chromium); dragging brushes a rectangle, a click selects the
+nearest point, hovering is always on and the hover box sits beside the canvas. Both are one
+interface, :class:`~vsexplore.widgets._scatter.Scatter`: ``projection.scatter.observe(callback,
+"selected")`` (or ``"hovered"``) follows the selection and the hovered point, whichever draws them.
+The colours of every view come from :mod:`vsexplore.widgets.palette`.
 """
 
 from .canvas_scatter import CanvasScatter

@@ -1,24 +1,26 @@
 """A scatter plot drawn on an ipycanvas ``Canvas``: fast for 100k points, with hover, click and brush.
 
-Points are drawn once per change of data, colours or selection, on a hidden canvas (one batched
-``fill_rects`` per colour, numpy arrays sent as binary buffers). The visible canvas copies that layer
-and draws the brush rectangle and the hover marker over it, so dragging or hovering sends a few
-bytes per mouse move, never the points again. Lookups run in Python on the pixel coordinates: a
-uniform grid for the nearest point, a numpy mask for a rectangle.
+Design: the fast adapter of the :class:`~vsexplore.widgets._scatter.Scatter` interface (data,
+colours, titles, the ``selected``/``hovered`` traits and ``hold()`` live there). Points are drawn
+once per change of data, colours or selection, on a hidden canvas (one batched ``fill_rects`` per
+colour, numpy arrays sent as binary buffers). The visible canvas copies that layer and draws the
+brush rectangle and the hover marker over it, so dragging or hovering sends a few bytes per mouse
+move, never the points again. Lookups run in Python on the pixel coordinates: a uniform grid for
+the nearest point, a numpy mask for a rectangle.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import ipywidgets as w
 import numpy as np
 from ipycanvas import Canvas, hold_canvas
 
-PALETTE = ("#1f77b4", "#d62728")  # colour index → colour (0: untagged, 1: tagged)
-HIGHLIGHT = "#ff7f0e"  # selected points and the brush
+from ._scatter import Scatter
+from .palette import HIGHLIGHT, TAG_COLOURS
+
 MARGINS = (16, 16, 48, 68)  # top, right, bottom, left, in pixels
 HOVER_PX = 6.0  # hover and click reach the nearest point within this many pixels
 CLICK_PX = 3.0  # a press and release closer than this is a click, not a drag
@@ -27,6 +29,7 @@ PAD = 0.03  # of the data range, on each side
 UNSELECTED_ALPHA = 0.3  # other points, while some are selected
 FONT = "12px sans-serif"
 BACKGROUND, FRAME, TEXT = "white", "#666666", "#333333"
+TOOLS = "drag a rectangle to select, click a point to select it, hover a point for its thumbnail"
 
 
 def point_px(n: int) -> int:
@@ -41,22 +44,24 @@ def tick_labels(values: np.ndarray) -> list[str]:
     return [f"{v:.{decimals}f}" for v in values]
 
 
-class CanvasScatter(Canvas):
+class CanvasScatter(Scatter, Canvas):
     """A scatter of ``x`` against ``y`` on a canvas; hover a point, click one or drag a rectangle.
 
     ``set_data(x, y)`` takes float arrays (points with a NaN coordinate are neither drawn nor
     selectable), ``set_colours`` a colour index per point (a bool mask works: True is ``palette[1]``),
-    ``set_labels`` the axis titles. ``selected`` holds the selected indices (settable); callbacks
-    registered with ``on_hover(callback(index))`` and ``on_select(callback(indices))`` run on every
+    ``set_labels`` the axis titles. ``selected`` (the selected indices, settable) and ``hovered`` are
+    traits to observe; ``on_hover(callback(index))`` and ``on_select(callback(indices))`` run on every
     hovered point and every selection. ``to_pixels``/``to_data`` map between data and canvas pixels.
     """
+
+    hover_prompt = "hover a point"
 
     def __init__(
         self,
         width: int = 640,
         height: int = 480,
         *,
-        palette: Sequence[str] = PALETTE,
+        palette: Sequence[str] = TAG_COLOURS,
         highlight: str = HIGHLIGHT,
         margins: tuple[int, int, int, int] = MARGINS,
         hover_px: float = HOVER_PX,
@@ -64,24 +69,18 @@ class CanvasScatter(Canvas):
         y_label: str = "",
     ):
         size = w.Layout(width=f"{width}px", height=f"{height}px")
-        super().__init__(width=width, height=height, layout=size)
+        super().__init__(palette=palette, x_label=x_label, y_label=y_label, width=width, height=height,
+                         layout=size)
         self.add_class("vsx-canvas-scatter")
-        self.palette = tuple(palette)
         self.highlight = highlight
         self.margins = tuple(margins)
         self.hover_px = float(hover_px)
-        self.hovered: int | None = None  # the point under the mouse, if any
         self.brush: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 in canvas pixels
+        self.tools = w.Label(TOOLS)
+        self.tools.add_class("vsx-canvas-tools")
         self._layer = Canvas(width=width, height=height)  # the points and axes; never displayed
-        self._x = self._y = np.zeros(0)
-        self._colours = np.zeros(0, np.int64)
-        self._selected = np.zeros(0, np.int64)
-        self._labels = [x_label, y_label]
         self._press: tuple[float, float] | None = None  # where the button went down
         self._dragging = False
-        self._hover_callbacks: list[Callable[[int], object]] = []
-        self._select_callbacks: list[Callable[[np.ndarray], object]] = []
-        self._held, self._stale = 0, False
         self.on_mouse_down(self._mouse_down)
         self.on_mouse_move(self._mouse_move)
         self.on_mouse_up(self._mouse_up)
@@ -92,96 +91,14 @@ class CanvasScatter(Canvas):
         self._place()
         self.redraw()
 
-    # -- data ----------------------------------------------------------------------------------
     @property
-    def x(self) -> np.ndarray:
-        return self._x
+    def figure(self) -> CanvasScatter:
+        """The widget that shows the points: the canvas itself."""
+        return self
 
-    @property
-    def y(self) -> np.ndarray:
-        return self._y
-
-    @property
-    def colours(self) -> np.ndarray:
-        """Each point's colour index into ``palette``."""
-        return self._colours
-
-    @property
-    def x_label(self) -> str:
-        return self._labels[0]
-
-    @property
-    def y_label(self) -> str:
-        return self._labels[1]
-
-    def set_data(self, x, y) -> None:
-        """New coordinates (same length for both). A new length resets colours and selection."""
-        x = np.array(x, dtype=np.float64).reshape(-1)
-        y = np.array(y, dtype=np.float64).reshape(-1)
-        if x.shape != y.shape:
-            raise ValueError(f"x and y differ in length: {len(x)} and {len(y)}")
-        resized = len(x) != len(self._x)
-        self._x, self._y = x, y
-        self.brush, self.hovered = None, None
-        with self.batch():
-            self._place()
-            if resized:
-                self._colours = np.zeros(len(x), np.int64)
-                if len(self._selected):
-                    self.selected = []
-            self._changed()
-
-    def set_colours(self, values) -> None:
-        """A colour index per point into ``palette`` (bools and 0/1 floats work as tagged masks)."""
-        values = np.asarray(values).reshape(-1)
-        if len(values) != len(self._x):
-            raise ValueError(f"{len(values)} colours for {len(self._x)} points")
-        colours = np.rint(values.astype(np.float64)).astype(np.int64) if len(values) else self._colours
-        if colours.min(initial=0) < 0:
-            raise ValueError("colour indices must be >= 0")
-        self._colours = colours
-        self._changed()
-
-    def set_labels(self, x: str | None = None, y: str | None = None) -> None:
-        """Axis titles (drawn as canvas text, never markup); None keeps one."""
-        self._labels = [self._labels[0] if x is None else str(x), self._labels[1] if y is None else str(y)]
-        self._changed()
-
-    # -- selection and callbacks -------------------------------------------------------------------
-    @property
-    def selected(self) -> np.ndarray:
-        """Indices of the selected points (int64, in selection order)."""
-        return self._selected
-
-    @selected.setter
-    def selected(self, indices) -> None:
-        self.brush = None
-        self._select(indices)
-
-    def on_hover(self, callback: Callable[[int], object], remove: bool = False) -> None:
-        """Call ``callback(index)`` whenever the mouse comes near another point."""
-        self._register(self._hover_callbacks, callback, remove)
-
-    def on_select(self, callback: Callable[[np.ndarray], object], remove: bool = False) -> None:
-        """Call ``callback(indices)`` on every new selection (brush, click or ``selected = ...``)."""
-        self._register(self._select_callbacks, callback, remove)
-
-    @staticmethod
-    def _register(callbacks: list, callback: Callable, remove: bool) -> None:
-        if remove:
-            if callback in callbacks:
-                callbacks.remove(callback)
-        elif callback not in callbacks:
-            callbacks.append(callback)
-
-    def _select(self, indices) -> None:
-        chosen = np.asarray(indices if indices is not None else [], dtype=np.int64).reshape(-1)
-        if len(chosen) and (chosen.min() < 0 or chosen.max() >= len(self._x)):
-            raise IndexError(f"selection out of range for {len(self._x)} points")
-        self._selected = chosen
-        self._changed()
-        for callback in list(self._select_callbacks):
-            callback(chosen.copy())
+    def with_hover_box(self, box: w.Widget) -> w.Widget:
+        """The canvas with ``box`` beside it (hovering is always on)."""
+        return w.HBox([self, box])
 
     # -- geometry ------------------------------------------------------------------------------------
     @property
@@ -251,26 +168,18 @@ class CanvasScatter(Canvas):
         self._corner_y = (self._py - size / 2).astype(np.float32)
 
     # -- drawing ---------------------------------------------------------------------------------
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Draw once, at the end, however many changes are made inside."""
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held and self._stale:
-                self.redraw()
-
-    def _changed(self) -> None:
-        if self._held:
-            self._stale = True
+    def _draw(self, changed: frozenset[str]) -> None:
+        if changed & {"data", "selection"}:
+            self.brush = None  # a brush is drawn only over the selection it made (see _mouse_up)
+        if "data" in changed:
+            self._place()
+        if changed == {"hover"}:
+            self._compose()  # the marker moved: the points need not be sent again
         else:
             self.redraw()
 
     def redraw(self) -> None:
         """Draw axes and points on the layer, then show it (one message to the browser)."""
-        self._stale = False
         with hold_canvas():
             self._draw_axes(self._layer)
             self._draw_points(self._layer)
@@ -332,7 +241,7 @@ class CanvasScatter(Canvas):
     def _draw_points(self, c: Canvas) -> None:
         """One ``fill_rects`` per colour; selected points last, larger, in the highlight colour."""
         chosen = np.zeros(len(self._x), bool)
-        chosen[self._selected] = True
+        chosen[self.selected] = True
         rest = self._finite & ~chosen
         c.global_alpha = UNSELECTED_ALPHA if chosen.any() else 1.0
         for k in np.unique(self._colours[rest]):
@@ -348,9 +257,7 @@ class CanvasScatter(Canvas):
     # -- mouse -------------------------------------------------------------------------------------
     def _mouse_down(self, px: float, py: float) -> None:
         self._press, self._dragging = (px, py), False
-        if self.hovered is not None:
-            self.hovered = None
-            self._compose()
+        self.hovered = None
 
     def _mouse_move(self, px: float, py: float) -> None:
         if self._press is not None:  # a button is down: a brush once it moves far enough
@@ -360,14 +267,7 @@ class CanvasScatter(Canvas):
                 self.brush = (x0, y0, px, py)
                 self._compose()
             return
-        i = self.nearest(px, py)
-        if i == self.hovered:
-            return
-        self.hovered = i
-        self._compose()
-        if i is not None:
-            for callback in list(self._hover_callbacks):
-                callback(i)
+        self.hovered = self.nearest(px, py)
 
     def _mouse_up(self, px: float, py: float) -> None:
         if self._press is None:
@@ -375,18 +275,22 @@ class CanvasScatter(Canvas):
         x0, y0 = self._press
         self._press = None
         if self._dragging or max(abs(px - x0), abs(py - y0)) > CLICK_PX:
-            self.brush = (x0, y0, px, py)
-            self._select(self.points_in_rect(x0, y0, px, py))
+            brush = (x0, y0, px, py)
+            self.selected = self.points_in_rect(*brush)
+            self.brush = brush
+            self._compose()
         else:  # a click: the point under it, or nothing
             i = self.nearest(px, py)
             self.selected = [] if i is None else [i]
+            if self.brush is not None:  # the selection stayed the same, but a click ends the brush
+                self.brush = None
+                self._compose()
 
     def _mouse_out(self, px: float, py: float) -> None:
         if self._press is not None:  # a drag that leaves the canvas ends at its edge
             self._mouse_up(min(max(px, 0.0), self.width), min(max(py, 0.0), self.height))
-        elif self.hovered is not None:
+        else:
             self.hovered = None
-            self._compose()
 
 
 def _extent(values: np.ndarray) -> tuple[float, float]:

@@ -9,9 +9,9 @@ import ipywidgets as w
 import numpy as np
 
 from ..text import LabelError
-from .compositing import colour
 from .gallery import Gallery
 from .labels import labels_box, parse_labels
+from .palette import colour
 
 PER_GROUP = 12
 MARGIN_BINS = 20

@@ -13,14 +13,7 @@ from PIL import Image
 
 from ..analysis import upsample_maps
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-           "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 BACKGROUND_DIM = 0.45  # how much weak segmentation darkens pixels no label claims
-
-
-def colour(i: int) -> str:
-    """The i-th palette colour (cycles), as '#rrggbb'."""
-    return PALETTE[i % len(PALETTE)]
 
 
 def rgb(colours: Sequence[str]) -> np.ndarray:

@@ -10,9 +10,10 @@ from PIL import Image
 
 from ..analysis import weak_segmentation
 from ..text import LabelError
-from .compositing import blend_ids, blend_maps, colour
+from .compositing import blend_ids, blend_maps
 from .image_view import DISPLAY_PX, ImageView
 from .labels import labels_box, parse_labels
+from .palette import colour
 
 HEATMAPS, WEAK_SEGMENTATION = "heatmaps", "weak segmentation"
 

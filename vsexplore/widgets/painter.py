@@ -14,9 +14,10 @@ from ipycanvas import Canvas, hold_canvas
 from ..analysis import resample_grid
 from ..store import SearchResult
 from ..text import LabelError
-from .compositing import PALETTE, blend_maps, colour, jpeg_image, png_bytes
+from .compositing import blend_maps, jpeg_image, png_bytes
 from .gallery import Gallery
 from .legend import swatches
+from .palette import PALETTE, colour
 
 CELLS, MIN_CELLS, MAX_CELLS = 7, 3, 14
 CANVAS_PX = 392

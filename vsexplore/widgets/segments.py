@@ -6,8 +6,9 @@ import ipywidgets as w
 import numpy as np
 from PIL import Image
 
-from .compositing import blend_ids, colour
+from .compositing import blend_ids
 from .image_view import DISPLAY_PX, ImageView
+from .palette import colour
 
 MAX_K = 8
 
