@@ -18,4 +18,25 @@ esac
 # shellcheck disable=SC2086
 python -m pip install -q $torch_pins
 python -m pip install -q -c constraints.txt -e ".[$extras]"
+
+# WordNet 3.0 (Debian's wordnet-base) for vsexplore.data.wordnet: installed with apt when absent;
+# a machine without apt, root or sudo gets a warning, not a failed setup.
+install_wordnet() {
+  command -v apt-get >/dev/null || return 1
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || return 1
+    apt=(sudo "${apt[@]}")
+  fi
+  local install=("${apt[@]}" install -y -qq --no-install-recommends wordnet-base)
+  "${install[@]}" 2>/dev/null || { "${apt[@]}" update -qq && "${install[@]}"; }
+}
+if [ ! -f /usr/share/wordnet/data.noun ]; then
+  if install_wordnet; then
+    echo "setup: installed wordnet-base (WordNet 3.0)"
+  else
+    echo "setup: warning: could not install WordNet 3.0; run \`apt-get install wordnet-base\` or set" \
+      "VSEXPLORE_WORDNET to a folder holding its files" >&2
+  fi
+fi
 echo "vsexplore installed in $(pwd)/.venv with extras [$extras]"

@@ -47,6 +47,10 @@ class DebianUnavailable(VsexploreError, RuntimeError):
     """This machine cannot fetch Debian packages (no apt, no package lists, or no network)."""
 
 
+class WordNetUnavailable(VsexploreError, FileNotFoundError):
+    """The WordNet 3.0 files are not on this machine; the message names the folder and how to install them."""
+
+
 class WeightsNotFound(VsexploreError, FileNotFoundError):
     """Pretrained weights are not on this machine; the message says where to put them."""
 
