@@ -115,6 +115,24 @@ def _open_model(args: argparse.Namespace):
     return load_model(args.weights, input_size=STORE_INPUT_SIZE) if args.weights else None
 
 
+def _cmd_eval_real(args: argparse.Namespace) -> int:
+    """Score the real-photo benchmark with ConSE, the shipped defaults and any given models, side by side."""
+    from .baselines import ConSE
+    from .data.benchmark import benchmark_photos, vocabulary
+    from .evaluate.real import evaluate_real
+    from .model import load_collection_model, load_model
+
+    scorers = {"conse": ConSE(), "default": load_model(), "collection": load_collection_model()}
+    scorers |= {Path(path).name: load_model(path) for path in args.model}
+    photos = benchmark_photos(args.split, kinds=tuple(args.kinds.split(",")))
+    report = evaluate_real(scorers, photos, vocabulary())
+    text = json.dumps(report, indent=2)
+    if args.json:
+        Path(args.json).write_text(text)
+    print(text)
+    return 0
+
+
 def _cmd_embed(args: argparse.Namespace) -> int:
     """Embed a folder (or manifest) into a store once; re-run to resume or to add new images."""
     from .images import display_path
@@ -267,6 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--refine", action="store_true", help="also measure maps snapped to superpixels")
     ev.add_argument("--json", help="also write the report here")
     ev.set_defaults(func=_cmd_eval)
+
+    real = sub.add_parser("eval-real", help=_cmd_eval_real.__doc__)
+    real.add_argument("--split", default="test", choices=["dev", "test"],
+                      help="dev for choices, test to report")
+    real.add_argument("--model", action="append", default=[], help="also score this .safetensors model")
+    real.add_argument("--kinds", default="debian,stamp,pypi",
+                      help="photo kinds to score; stamp,pypi is the quick subset CI runs")
+    real.add_argument("--json", help="also write the report here")
+    real.set_defaults(func=_cmd_eval_real)
     _add_collection_commands(sub)
     return parser
 
