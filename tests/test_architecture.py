@@ -23,7 +23,8 @@ DATA_FOLDERS = ("vsexplore/data/_tables", "vsexplore/_data")
 LAYERS = {
     "leaf": ["errors", "registry", "images", "grids"],
     "data": ["data"],
-    "model": ["backbones", "text", "conse", "network", "scoring", "model", "baselines", "analysis"],
+    "model": ["backbones", "text", "conse", "hierarchy", "calibration", "network", "scoring", "model",
+              "baselines", "analysis"],
     "rooms": ["store", "train", "evaluate"],
     "widgets": ["widgets"],
     "face": ["__init__", "datasets", "lab", "cli"],

@@ -280,6 +280,14 @@ def test_recent_label_scores_are_remembered(col, monkeypatch):
     assert col.scores([]).shape == (len(col), 0)
 
 
+def test_more_labels_than_the_score_cache_holds(col):
+    """Asking for more labels at once than are remembered still answers every one (was a KeyError)."""
+    many = [f"{word} {n}" for n in range(40) for word in ("red", "old")]  # 80 > SCORE_CACHE_LABELS
+    together = col.scores(many)
+    assert together.shape == (len(col), 80)
+    np.testing.assert_allclose(together[:, :5], col.scores(many[:5]), atol=1e-6)
+
+
 def test_query_arrays_are_read_once_and_kept(col, monkeypatch):
     """The second new label and the second search read nothing from the store."""
     col.refresh()
@@ -294,7 +302,9 @@ FIXTURE_STORE = Path(__file__).parent / "data" / "store-0.1.vsx"  # built by vse
 FIXTURE_PHOTOS = slice(0, 16, 2)  # moved into a package: backgrounds()[0:16:2], chunks of 4, codec on all 8
 
 
-def test_a_store_built_before_the_move_opens_with_identical_arrays_and_answers(model, tmp_path):
+def test_a_store_built_before_the_move_opens_with_identical_arrays_and_answers(tmp_path):
+    model = vx.load_model()
+    model.calibration = None  # the head it was built with: the shipped head before its calibration
     old = vx.Collection.open(FIXTURE_STORE, model=model)
     photos = [view.path for view in backgrounds()[FIXTURE_PHOTOS]]
     new = vx.Collection.build(photos, store=tmp_path / "new.vsx", model=model, chunk_size=4, fit_images=8,

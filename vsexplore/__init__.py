@@ -9,7 +9,7 @@ from .backbones import BACKBONES, list_backbones, load_backbone, register_backbo
 from .baselines import ConSE
 from .errors import VsexploreError
 from .images import ImageError, load_image
-from .model import Model, load_collection_model, load_model
+from .model import Model, load_collection_model, load_conv_model, load_model
 from .store import Collection, StoreError
 from .text import ENCODERS, LabelError, UnknownWordsError, list_encoders, load_encoder, register_encoder
 
@@ -41,6 +41,7 @@ __all__ = [
     "load_encoder",
     "load_image",
     "load_collection_model",
+    "load_conv_model",
     "load_model",
     "register_backbone",
     "register_encoder",

@@ -119,10 +119,12 @@ def _cmd_eval_real(args: argparse.Namespace) -> int:
     """Score the real-photo benchmark with ConSE, the shipped defaults and any given models, side by side."""
     from .baselines import ConSE
     from .data.benchmark import benchmark_photos, vocabulary
-    from .evaluate.real import evaluate_real
-    from .model import load_collection_model, load_model
+    from .evaluate.real import StoredScores, evaluate_real
+    from .model import load_conv_model, load_model
 
-    scorers = {"conse": ConSE(), "default": load_model(), "collection": load_collection_model()}
+    # collection: the default model's scores as a collection reads them, from a store of the photos
+    scorers = {"conse": ConSE(), "default": load_model(), "collection": StoredScores(),
+               "conv": load_conv_model()}
     scorers |= {Path(path).name: load_model(path) for path in args.model}
     photos = benchmark_photos(args.split, kinds=tuple(args.kinds.split(",")))
     report = evaluate_real(scorers, photos, vocabulary())

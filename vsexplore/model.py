@@ -1,7 +1,9 @@
 """The visual-semantic model users hold: backbone + label encoder + head, saved as one safetensors.
 
-A weights file stores only the head (blocks, conv head, pooling, ConSE class texts) and a JSON
-config naming the backbone and encoder; the backbone's own weights stay in their package, so
+A weights file stores only the head (blocks, conv head, pooling, ConSE class texts), a JSON
+config naming the backbone and encoder and, for the shipped model, its :mod:`~vsexplore.calibration`
+(reference photos' summaries and coefficients: scores comparable across labels, WordNet's
+hierarchy and class descriptions folded in); the backbone's own weights stay in their package, so
 shipped models are small. Loading never unpickles anything.
 """
 
@@ -15,22 +17,24 @@ from pathlib import Path
 import torch
 
 from .backbones import Backbone, load_backbone
+from .calibration import PREFIX as CALIBRATION_PREFIX
+from .calibration import Calibration, LabelTerms, image_terms
 from .conse import class_text_embeddings
 from .network import ConSEBlock, NetConfig, VisualSemanticNet
 from .scoring import ImageScorer
 from .text import LabelEncoder, load_encoder
 
-DEFAULT_WEIGHTS_NAME = "vsexplore-default.safetensors"
-COLLECTION_WEIGHTS_NAME = "vsexplore-collections.safetensors"  # the factorised head collections use
-WEIGHTS_ENV = {DEFAULT_WEIGHTS_NAME: "VSEXPLORE_WEIGHTS",
-               COLLECTION_WEIGHTS_NAME: "VSEXPLORE_COLLECTION_WEIGHTS"}
+DEFAULT_WEIGHTS_NAME = "vsexplore-default.safetensors"  # the factorised head + calibration: one default
+CONV_WEIGHTS_NAME = "vsexplore-conv.safetensors"  # the original write-up's conv head, 448 px
+WEIGHTS_ENV = {DEFAULT_WEIGHTS_NAME: "VSEXPLORE_WEIGHTS", CONV_WEIGHTS_NAME: "VSEXPLORE_CONV_WEIGHTS"}
 METADATA_KEY = "vsexplore"
+CALIBRATION_KEY = "vsexplore_calibration"
 BACKBONE_PREFIX = "backbone."  # fine-tuned backbone weights stored beside the head
 
 
 def default_weights_path(name: str = DEFAULT_WEIGHTS_NAME) -> Path:
     """Where a shipped weights file lives: its environment variable (``$VSEXPLORE_WEIGHTS``,
-    ``$VSEXPLORE_COLLECTION_WEIGHTS``), the checkout's ``weights/``, or the install's
+    ``$VSEXPLORE_CONV_WEIGHTS``), the checkout's ``weights/``, or the install's
     ``share/vsexplore/weights``."""
     if os.environ.get(WEIGHTS_ENV[name]):
         return Path(os.environ[WEIGHTS_ENV[name]])
@@ -57,6 +61,7 @@ class Model(ImageScorer):
         super().__init__(backbone, encoder, **options)
         self.net = net.to(self.device).eval()
         self.weights_path: Path | None = None  # set when loaded from a file
+        self.calibration: Calibration | None = None  # the shipped model's: see vsexplore.calibration
 
     @property
     def config(self) -> NetConfig:
@@ -89,8 +94,23 @@ class Model(ImageScorer):
         return cls(net, backbone, encoder)
 
     def _scores_and_maps(self, features, location_logits, labels):
-        scores, maps = self.net(features, location_logits, labels)
+        vectors = labels.vectors if isinstance(labels, LabelTerms) else labels
+        scores, maps = self.net(features, location_logits, vectors)
+        if isinstance(labels, LabelTerms):  # calibrated: the head's logit is one of three terms
+            terms = image_terms(location_logits, self.calibration.descriptions, self.calibration.coefficients)
+            calibrated = self.calibration.scores(scores.float(), terms.described, terms.top_classes,
+                                                 terms.top_probs, labels)
+            return calibrated, maps.sigmoid()
         return scores.sigmoid(), maps.sigmoid()
+
+    def prepare_labels(self, labels):
+        """Label texts → unit vectors; with a calibration, :class:`LabelTerms` (vectors, WordNet
+        masks and reference statistics)."""
+        vectors = self.encode_labels(labels)
+        if self.calibration is None:
+            return vectors
+        names = [labels] if isinstance(labels, str) else list(labels)
+        return self.calibration.label_terms(vectors, names, self.net.score_bias)
 
     def _region_embeddings(self, features, location_logits):
         return self.net.region_embeddings(features, location_logits)
@@ -106,16 +126,24 @@ class Model(ImageScorer):
         if with_backbone:
             body = self.backbone.body.state_dict()
             tensors.update({f"{BACKBONE_PREFIX}{k}": v.detach().cpu().contiguous() for k, v in body.items()})
-        save_file(tensors, path, metadata={METADATA_KEY: json.dumps(self.config.to_dict())})
+        metadata = {METADATA_KEY: json.dumps(self.config.to_dict())}
+        if self.calibration is not None:
+            tensors.update(self.calibration.tensors())
+            metadata[CALIBRATION_KEY] = json.dumps(self.calibration.metadata())
+        save_file(tensors, path, metadata=metadata)
         return path
+
+
+def _metadata(path: str | os.PathLike) -> dict[str, str]:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        return fh.metadata() or {}
 
 
 def read_config(path: str | os.PathLike) -> NetConfig:
     """The :class:`NetConfig` embedded in a weights file."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as fh:
-        metadata = fh.metadata() or {}
+    metadata = _metadata(path)
     if METADATA_KEY not in metadata:
         raise ValueError(f"{path}: not a vsexplore weights file (no '{METADATA_KEY}' metadata)")
     return NetConfig.from_dict(json.loads(metadata[METADATA_KEY]))
@@ -139,7 +167,7 @@ def load_model(
 
     path = Path(path) if path is not None else default_weights_path()
     if not path.exists():
-        if path in (default_weights_path(), default_weights_path(COLLECTION_WEIGHTS_NAME)):
+        if path in (default_weights_path(), default_weights_path(CONV_WEIGHTS_NAME)):
             raise FileNotFoundError(
                 f"no shipped weights at {path}: trained weights are not part of this version yet. "
                 "Pass the path of a vsexplore .safetensors file, or use vsexplore.ConSE() for "
@@ -155,15 +183,24 @@ def load_model(
     if body:
         backbone.body.load_state_dict(body, strict=True)
     net = VisualSemanticNet(config)
-    net.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(BACKBONE_PREFIX)}, strict=True)
+    head = {k: v for k, v in tensors.items() if not k.startswith((BACKBONE_PREFIX, CALIBRATION_PREFIX))}
+    net.load_state_dict(head, strict=True)
+    metadata = _metadata(path)
     model = Model(net, backbone, encoder, **options)
     model.weights_path = path  # workers of a cluster load the same file
+    coefficients = json.loads(metadata.get(CALIBRATION_KEY, "{}"))
+    model.calibration = Calibration.from_tensors(tensors, coefficients)
     return model
 
 
 def load_collection_model(**options) -> Model:
-    """The shipped factorised head that collections use by default, at the 224 px it was trained
-    at: its scores and maps factor through stored vectors, so a new label over a million images
-    is one matrix product. ``options`` as for :func:`load_model`."""
-    options.setdefault("input_size", 224)
-    return load_model(default_weights_path(COLLECTION_WEIGHTS_NAME), **options)
+    """The model collections use by default: the shipped default (:func:`load_model`), whose
+    factorised head and calibration factor through stored vectors, so a new label over a million
+    images is a few matrix products. ``options`` as for :func:`load_model`."""
+    return load_model(**options)
+
+
+def load_conv_model(**options) -> Model:
+    """The original write-up's conv head (3×3 conv+ReLU layers, mixed mean/max pooling) at 448 px:
+    the variant the model card compares; per image only (it does not factor through a store)."""
+    return load_model(default_weights_path(CONV_WEIGHTS_NAME), **options)

@@ -82,14 +82,19 @@ class ImageScorer:
         """Labels → unit vectors (L, d) on the scorer's device."""
         return torch.from_numpy(self.encoder.encode(labels)).to(self.device)
 
+    def prepare_labels(self, labels: str | Sequence[str]):
+        """What :meth:`_scores_and_maps` receives for ``labels``: their unit vectors (L, d) here;
+        a scorer needing more of a label (a calibrated model) returns more."""
+        return self.encode_labels(labels)
+
     @torch.inference_mode()
     def iter_scores_and_maps(
         self, images: ImageLike | Iterable[ImageLike], labels: str | Sequence[str]
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Batch by batch: scores (B, L) and label maps (B, L, h, w), both in [0, 1]."""
-        label_vectors = self.encode_labels(labels)
+        prepared = self.prepare_labels(labels)
         for batch in self.batches(images):
-            scores, maps = self._scores_and_maps(*self.features(batch), label_vectors)
+            scores, maps = self._scores_and_maps(*self.features(batch), prepared)
             yield scores.float().cpu().numpy(), maps.float().cpu().numpy()
 
     def score(self, images: ImageLike | Iterable[ImageLike], labels: str | Sequence[str]) -> np.ndarray:
@@ -104,7 +109,7 @@ class ImageScorer:
     ) -> np.ndarray:
         """Per-label maps (L, h, w) in [0, 1], or bilinearly upsampled to ``size = (H, W)``."""
         batch = torch.stack([self.preprocess(image)])
-        maps = self._scores_and_maps(*self.features(batch), self.encode_labels(labels))[1]
+        maps = self._scores_and_maps(*self.features(batch), self.prepare_labels(labels))[1]
         maps = maps[0].float().cpu().numpy()
         if size is not None:
             maps = np.clip(upsample_maps(maps, size), 0.0, 1.0)

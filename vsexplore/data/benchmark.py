@@ -28,6 +28,7 @@ from .cache import cache_dir
 from .debian import fetch
 from .stamps import INCLUDE as STAMPS_INCLUDE
 from .stamps import PACKAGE as STAMPS_PACKAGE
+from .stamps import on_white
 from .tables import read_table
 
 SHORT_SIDE = 480  # as the background views and held-out photos are stored
@@ -119,16 +120,12 @@ def _originals(photos: list[BenchmarkPhoto]) -> list[Path]:
 
 
 def _write(photo: BenchmarkPhoto, original: Path, target: Path) -> None:
+    if photo.kind == "stamp":
+        tmp = target.with_suffix(".tmp")
+        on_white(original, STAMP_SIDE).save(tmp, "PNG")
+        os.replace(tmp, target)
+        return
     with Image.open(original) as im:
-        if photo.kind == "stamp":  # the cut-out on white, at most STAMP_SIDE
-            rgba = im.convert("RGBA")
-            rgba.thumbnail((STAMP_SIDE, STAMP_SIDE), Image.Resampling.LANCZOS)
-            canvas = Image.new("RGB", rgba.size, "white")
-            canvas.paste(rgba, mask=rgba.getchannel("A"))
-            tmp = target.with_suffix(".tmp")
-            canvas.save(tmp, "PNG")
-            os.replace(tmp, target)
-            return
         image = im.convert("RGB")
     if photo.rotate:
         image = image.rotate(-photo.rotate, expand=True)

@@ -71,6 +71,16 @@ class Stamp:
         return self.labels[0]
 
 
+def on_white(path: str | Path, side: int) -> Image.Image:
+    """A cut-out composited on white, its longer side at most ``side`` pixels (never enlarged)."""
+    with Image.open(path) as im:
+        rgba = im.convert("RGBA")
+    rgba.thumbnail((side, side), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", rgba.size, "white")
+    canvas.paste(rgba, mask=rgba.getchannel("A"))
+    return canvas
+
+
 def photo_cues(rgba: np.ndarray) -> tuple[float, float]:
     """Colour entropy (bits, 15-bit histogram) and flat-neighbourhood fraction over opaque pixels."""
     opaque = rgba[..., 3] >= 250

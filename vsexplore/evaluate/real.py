@@ -90,6 +90,26 @@ def truth_of(photo_labels: Sequence[str], labels: Sequence[str], label_categorie
     return Truth(list(labels), list(categories), list(phrases), fine, category, phrase, not_imagenet)
 
 
+class StoredScores:
+    """A scorer reading scores the way a collection does: the photos embedded into a store (in a
+    temporary folder), every text then scored from the stored vectors."""
+
+    def __init__(self, model=None):
+        self.model = model
+
+    def score(self, images, texts) -> np.ndarray:
+        import tempfile
+
+        from ..store import Collection
+
+        with tempfile.TemporaryDirectory() as folder:
+            col = Collection.build(list(images), store=f"{folder}/benchmark.vsx", model=self.model,
+                                   progress=False)
+            if col.paths != [str(i) for i in images]:
+                raise ValueError(f"could not embed {sorted(set(map(str, images)) - set(col.paths))}")
+            return col.scores(list(texts))
+
+
 def benchmark_truth(photos, vocab) -> Truth:
     """:class:`Truth` of benchmark photos (:mod:`vsexplore.data.benchmark`) over its vocabulary."""
     from ..backbones import imagenet_classes

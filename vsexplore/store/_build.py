@@ -29,7 +29,7 @@ def append_paths(group, paths: list[str]) -> int:
         return 0
     start = group["path"].shape[0]
     total = start + len(new)
-    for name in _layout.PER_IMAGE:
+    for name in _layout.per_image_arrays(group):
         array = group[name]
         array.resize((total, *array.shape[1:]))
     chunk = int(group.attrs["chunk_size"])

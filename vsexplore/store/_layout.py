@@ -10,6 +10,8 @@ Layout of a store (a Zarr group at a local path or any fsspec URL)::
     score_vectors (N, slots, d)   bfloat16 bits: a label's score is one dot product per slot
     codes (N, hw, q), steps (N, hw)   what label maps are decoded from (see :mod:`.codec`)
     pooled (N, d), diversity (N,)    exact per-image summaries
+    described (N, d), top_classes (N, K), top_probs (N, K)   with a calibrated model: what its
+                described-ConSE and WordNet-mass terms need (see :mod:`vsexplore.calibration`)
     done        (chunks,) set after all of a chunk's rows are written
 
 Chunks never share files, so Dask workers write in parallel without locks.
@@ -35,6 +37,7 @@ STORE_INPUT_SIZE = 224
 PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "score_vectors", "codes", "steps",
              "pooled", "diversity")
 MAP_ARRAYS = ("codes", "steps")
+CALIBRATED = ("described", "top_classes", "top_probs")  # stored when the model has a calibration
 UNCOMPRESSED = ("score_vectors",)  # bfloat16 bits shrink 17 %; every projection's first read would wait on it
 
 
@@ -77,12 +80,22 @@ def chunk_rows(chunk: int, chunk_size: int, total: int) -> range:
 
 
 def model_fingerprint(model: Model) -> str:
-    """A hash of the head's weights and config: a store only answers for the model that built it."""
+    """A hash of the head's weights and config (and calibration): a store only answers for the
+    model that built it."""
     digest = hashlib.sha256(repr(sorted(model.config.to_dict().items())).encode())
-    for name, tensor in sorted(model.net.state_dict().items()):
+    tensors = dict(model.net.state_dict())
+    if model.calibration is not None:
+        tensors |= model.calibration.tensors()
+        digest.update(repr(sorted(model.calibration.metadata().items())).encode())
+    for name, tensor in sorted(tensors.items()):
         digest.update(name.encode())
         digest.update(tensor.detach().float().cpu().numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+def per_image_arrays(group) -> tuple[str, ...]:
+    """The store's per-image arrays: the always-present ones, and the calibrated model's if stored."""
+    return PER_IMAGE + tuple(name for name in CALIBRATED if name in group)
 
 
 def map_grid(model: Model) -> tuple[int, int]:
@@ -136,6 +149,10 @@ def create_layout(group, model: Model, chunk_size: int, components: int, fit_ima
         "score_vectors": ((config.slots, config.dim), "int16"), "codes": ((hw, q), "int8"),
         "steps": ((hw,), "float16"), "pooled": ((config.dim,), "int8"), "diversity": ((), "float32"),
     }
+    if model.calibration is not None:
+        k = model.calibration.coefficients.mass_k
+        layout |= {"described": ((config.dim,), "int16"), "top_classes": ((k,), "int16"),
+                   "top_probs": ((k,), "float16")}
     zarr = zarr_module()
     for name, (shape, dtype) in layout.items():
         if dtype == "bytes":

@@ -35,7 +35,7 @@ class StoredRows:
         self.status = group["status"][...]
         self.rows = np.flatnonzero(self.status == OK)  # collection index → store row
         self.all_paths = [os.fsdecode(p) for p in group["path"][...]]
-        self._score_vectors: torch.Tensor | None = None
+        self._whole: dict[str, np.ndarray] = {}
         self._map_arrays: tuple[torch.Tensor, torch.Tensor] | None = None
         self._cached_bytes = 0
 
@@ -56,20 +56,30 @@ class StoredRows:
 
     def score_vectors(self) -> torch.Tensor:
         """(N, slots, d) bfloat16 score vectors of the embedded images, read once and kept."""
-        if self._score_vectors is not None:
-            return self._score_vectors
-        slots, d = self.group["score_vectors"].shape[1:]
-        bits = np.empty((len(self.rows), slots, d), np.int16)  # filled in place: no second copy
+        return from_bf16_bits(self.whole("score_vectors"))
+
+    def calibration_summaries(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(described (N, d) bfloat16, top_classes (N, K) int16, top_probs (N, K) float16) of the
+        embedded images: what a calibrated model's score needs besides the score vectors."""
+        return (from_bf16_bits(self.whole("described")), torch.from_numpy(self.whole("top_classes")),
+                torch.from_numpy(self.whole("top_probs")))
+
+    def whole(self, name: str) -> np.ndarray:
+        """A per-image array's values for every embedded image, read once and kept while the
+        budget lasts (filled in place: no second copy)."""
+        if name in self._whole:
+            return self._whole[name]
+        array = self.group[name]
+        values = np.empty((len(self.rows), *array.shape[1:]), array.dtype)
         filled = 0
-        for part in self.read_embedded(["score_vectors"]):
-            n = len(part["score_vectors"])
-            bits[filled : filled + n] = part["score_vectors"]
+        for part in self.read_embedded([name]):
+            n = len(part[name])
+            values[filled : filled + n] = part[name]
             filled += n
-        vectors = from_bf16_bits(bits)
-        if self._cached_bytes + bits.nbytes <= self.cache_bytes:
-            self._score_vectors = vectors
-            self._cached_bytes += bits.nbytes
-        return vectors
+        if self._cached_bytes + values.nbytes <= self.cache_bytes:
+            self._whole[name] = values
+            self._cached_bytes += values.nbytes
+        return values
 
     def map_blocks(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """(codes as bfloat16 (n, hw, q), steps (n, hw)) of the embedded images, in blocks of

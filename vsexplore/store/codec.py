@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..calibration import score_logits
 from ..network import VisualSemanticNet
 
 DEFAULT_COMPONENTS = 128
@@ -129,13 +130,25 @@ def _label_metric(label_vectors: torch.Tensor | None, d: int) -> tuple[torch.Ten
 # -- query kernels ---------------------------------------------------------------------------
 @torch.inference_mode()
 def stored_scores(score_vectors: torch.Tensor, labels: torch.Tensor, bias: float) -> torch.Tensor:
-    """Score vectors (n, slots, d) bfloat16 + unit labels (L, d) → scores (n, L) in [0, 1]."""
-    n, slots, d = score_vectors.shape
-    out = torch.empty(n, len(labels))
-    flat = score_vectors.reshape(n * slots, d)
-    for j, label in enumerate(labels.to(score_vectors.dtype)):  # one column at a time: a fast GEMV
-        out[:, j] = (flat @ label).reshape(n, slots).amax(1).float()
-    return (out + bias).sigmoid_()
+    """Score vectors (n, slots, d) bfloat16 + unit labels (L, d) → an uncalibrated head's scores
+    (n, L) in [0, 1]."""
+    return score_logits(score_vectors, labels, bias).sigmoid_()
+
+
+SCORE_BLOCK = 65536  # images per block of a calibrated score: the WordNet-mass gather stays small
+
+
+@torch.inference_mode()
+def calibrated_scores(calibration, score_vectors: torch.Tensor, described: torch.Tensor,
+                      top_classes: torch.Tensor, top_probs: torch.Tensor, labels, bias: float
+                      ) -> torch.Tensor:
+    """A calibrated model's scores (n, L) in [0, 1] from stored summaries (see
+    :mod:`vsexplore.calibration`); ``labels``: its :class:`~vsexplore.calibration.LabelTerms`."""
+    head = score_logits(score_vectors, labels.vectors, bias)
+    parts = [calibration.scores(head[s : s + SCORE_BLOCK], described[s : s + SCORE_BLOCK],
+                                top_classes[s : s + SCORE_BLOCK], top_probs[s : s + SCORE_BLOCK], labels)
+             for s in range(0, len(head), SCORE_BLOCK)]
+    return torch.cat(parts) if parts else head.sigmoid()
 
 
 @torch.inference_mode()

@@ -29,7 +29,14 @@ from ..model import Model, load_collection_model
 from . import _layout
 from ._build import append_paths, embed_pending
 from ._reader import StoredRows
-from .codec import DEFAULT_COMPONENTS, RegionCodec, painted_totals, stored_maps, stored_scores
+from .codec import (
+    DEFAULT_COMPONENTS,
+    RegionCodec,
+    calibrated_scores,
+    painted_totals,
+    stored_maps,
+    stored_scores,
+)
 from .distributed import scores_on_cluster, search_on_cluster
 from .embedding import FAILED, POOLED_SCALE
 from .export import export_tags
@@ -203,21 +210,33 @@ class Collection:
 
         Recent labels' scores are remembered, so redrawing a view along the same words is free."""
         names = [labels] if isinstance(labels, str) else list(labels)
-        vectors = self._labels(names)
-        missing = [j for j, name in enumerate(names) if name not in self._score_cache]
-        if missing:
-            bias = self.model.net.score_bias
-            if client is not None:
-                fresh = scores_on_cluster(self.url, self._stored.row_ranges(), vectors[missing], bias, client)
-            else:
-                fresh = stored_scores(self._stored.score_vectors(), vectors[missing], bias).numpy()
-            for column, j in enumerate(missing):
-                self._score_cache[names[j]] = fresh[:, column]
-                while len(self._score_cache) > SCORE_CACHE_LABELS:
-                    self._score_cache.pop(next(iter(self._score_cache)))
         if not names:
             return np.zeros((len(self), 0), np.float32)
-        return np.stack([self._score_cache[name] for name in names], axis=1)
+        vectors = self._labels(names)
+        missing = list(dict.fromkeys(name for name in names if name not in self._score_cache))
+        columns = {name: self._score_cache[name] for name in names if name in self._score_cache}
+        if missing:
+            index = {name: j for j, name in enumerate(names)}
+            fresh = self._fresh_scores(missing, vectors[[index[name] for name in missing]], client)
+            columns |= {name: fresh[:, j] for j, name in enumerate(missing)}
+        for name in names:  # most recent last; the oldest go past SCORE_CACHE_LABELS
+            self._score_cache.pop(name, None)
+            self._score_cache[name] = columns[name]
+        while len(self._score_cache) > SCORE_CACHE_LABELS:
+            self._score_cache.pop(next(iter(self._score_cache)))
+        return np.stack([columns[name] for name in names], axis=1)
+
+    def _fresh_scores(self, names: list[str], vectors: torch.Tensor, client=None) -> np.ndarray:
+        """(N, L) scores computed from the store: the head's alone, or the calibrated model's."""
+        bias, calibration = self.model.net.score_bias, self.model.calibration
+        labels = calibration.label_terms(vectors, names, bias) if calibration is not None else None
+        if client is not None:
+            return scores_on_cluster(self.url, self._stored.row_ranges(), vectors, bias, client,
+                                     calibration=calibration, labels=labels)
+        if calibration is None:
+            return stored_scores(self._stored.score_vectors(), vectors, bias).numpy()
+        summaries = self._stored.calibration_summaries()
+        return calibrated_scores(calibration, self._stored.score_vectors(), *summaries, labels, bias).numpy()
 
     def label_maps(self, indices: Sequence[int], labels: str | Sequence[str]) -> np.ndarray:
         """(n, L, h, w) label maps in [0, 1] of some images, on the map grid."""

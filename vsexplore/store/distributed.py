@@ -18,7 +18,7 @@ import torch
 
 from ..model import load_model
 from . import _layout
-from .codec import RegionCodec, from_bf16_bits, painted_totals, stored_scores
+from .codec import RegionCodec, calibrated_scores, from_bf16_bits, painted_totals, stored_scores
 from .embedding import OK, embed_chunks, encode_rows
 
 Rows = tuple[int, int]  # [start, stop) of one chunk's rows
@@ -79,7 +79,13 @@ def _query_chunk(url: str, rows: Rows, payload: dict, vectors: torch.Tensor,
     ok = group["status"][rows[0] : rows[1]] == OK
     if query is None:
         score_vectors = from_bf16_bits(group["score_vectors"][rows[0] : rows[1]])
-        return stored_scores(score_vectors, vectors, payload["score_bias"]).numpy()[ok]
+        if payload.get("calibration") is None:
+            return stored_scores(score_vectors, vectors, payload["score_bias"]).numpy()[ok]
+        summaries = (from_bf16_bits(group["described"][rows[0] : rows[1]]),
+                     torch.from_numpy(group["top_classes"][rows[0] : rows[1]]),
+                     torch.from_numpy(group["top_probs"][rows[0] : rows[1]]))
+        return calibrated_scores(payload["calibration"], score_vectors, *summaries, payload["labels"],
+                                 payload["score_bias"]).numpy()[ok]
     codec = RegionCodec.from_tensors(payload["codec"])
     codes = torch.from_numpy(group["codes"][rows[0] : rows[1]]).to(torch.bfloat16)
     steps = torch.from_numpy(group["steps"][rows[0] : rows[1]])
@@ -95,9 +101,12 @@ def _map_chunks(url: str, chunks: Sequence[Rows], payload: dict, vectors: torch.
 
 
 def scores_on_cluster(url: str, chunks: Sequence[Rows], vectors: torch.Tensor, score_bias: float,
-                      client) -> np.ndarray:
-    """(N, L) scores of the embedded rows, one task per chunk."""
-    out = _map_chunks(url, chunks, {"score_bias": score_bias}, vectors, client, None)
+                      client, calibration=None, labels=None) -> np.ndarray:
+    """(N, L) scores of the embedded rows, one task per chunk; with a model's ``calibration`` and
+    the labels' :class:`~vsexplore.calibration.LabelTerms`, its calibrated scores."""
+    lean = None if calibration is None else calibration.without_reference()
+    payload = {"score_bias": score_bias, "calibration": lean, "labels": labels}
+    out = _map_chunks(url, chunks, payload, vectors, client, None)
     return out.reshape(-1, len(vectors))
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..calibration import image_terms
 from ..images import ImageError, display_path, load_image, normalise, squash
 from ..model import Model
 from .codec import RegionCodec, to_bf16_bits
@@ -104,7 +105,12 @@ def head_outputs(model: Model, features: torch.Tensor, logits: torch.Tensor) -> 
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=model.backbone.precision == "bf16"):
         regions = model.net.region_embeddings(features, logits)
     locations, scores = model.net.factorised_vectors(regions, features.float())
-    return {"locations": locations.float(), "score_vectors": scores.float(), **summaries(regions.float())}
+    outputs = {"locations": locations.float(), "score_vectors": scores.float(), **summaries(regions.float())}
+    if model.calibration is not None:  # the calibrated score's other two terms, per image
+        terms = image_terms(logits, model.calibration.descriptions, model.calibration.coefficients)
+        outputs |= {"described": terms.described, "top_classes": terms.top_classes,
+                    "top_probs": terms.top_probs}
+    return outputs
 
 
 def summaries(regions: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -140,6 +146,10 @@ def encode_rows(model: Model, codec: RegionCodec, prepared: list[Prepared], head
             "pooled": torch.round(head["pooled"] * POOLED_SCALE).to(torch.int8).numpy(),
             "diversity": head["diversity"].numpy().astype(np.float32),
         }
+        if "described" in head:
+            encoded |= {"described": to_bf16_bits(head["described"]),
+                        "top_classes": head["top_classes"].to(torch.int16).numpy(),
+                        "top_probs": head["top_probs"].half().numpy()}
         for name, values in encoded.items():
             full = np.zeros((n, *values.shape[1:]), dtype=values.dtype)
             full[ok] = values
