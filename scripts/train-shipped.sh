@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduce weights/vsexplore-default.safetensors and vsexplore-collections.safetensors, their
+# Reproduce weights/vsexplore-default.safetensors and vsexplore-conv.safetensors, their
 # evaluation tables and the heatmap figure.
 # About 75 minutes on 2 CPU cores; data, caches and runs go under $DATA (default ./data).
 # Run after `bash scripts/setup.sh` (needs apt for the Debian photo packages).
@@ -39,15 +39,16 @@ vsexplore eval "$DATA/real/real-photos.jsonl" --seen-from "$DATA/train/train.jso
   --json "$R/real.json" > /dev/null
 
 python scripts/model_card.py "$R" > "$R/tables.md"
-log "shipping: conv head at 448 px input (14×14 maps) as the default, the factorised head for collections"
-python - "$R/minilm.safetensors" "$R/factorised.safetensors" <<'PY'
+log "shipping: the factorised head + its calibration as the default, the conv head at 448 px as the variant"
+python - "$R/minilm.safetensors" <<'PY'
 import sys
 import vsexplore as vx
 model = vx.load_model(sys.argv[1])
 model.net.config.input_size = 448
-model.save("weights/vsexplore-default.safetensors")
-vx.load_model(sys.argv[2]).save("weights/vsexplore-collections.safetensors")
+model.save("weights/vsexplore-conv.safetensors")
 PY
-python scripts/heatmap_figure.py weights/vsexplore-default.safetensors "$DATA/real/real-photos.jsonl" \
+python scripts/calibrate.py "$R/factorised.safetensors" weights/vsexplore-default.safetensors
+vsexplore eval-real --split test --json "$R/real-test.json" > /dev/null
+python scripts/heatmap_figure.py weights/vsexplore-conv.safetensors "$DATA/real/real-photos.jsonl" \
   weights/heatmaps.png --rows 6
 log "done: tables in $R/tables.md"
