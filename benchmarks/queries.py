@@ -28,7 +28,7 @@ CHUNK = 256
 def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
     """Write an n-row store whose rows are the source store's real rows, shuffled, with code noise."""
     import vsexplore as vx
-    from vsexplore.store import PER_IMAGE, _layout
+    from vsexplore.store import _layout
     from vsexplore.store.codec import from_bf16_bits, to_bf16_bits
 
     model = vx.load_collection_model()
@@ -36,9 +36,10 @@ def grow_store(source_url: str, target_url: str, n: int, seed: int = 0) -> None:
     group = _layout.open_group(target_url, mode="w")
     _layout.create_layout(group, model, CHUNK, source.codec.components, 512)
     _layout.write_codec(group, source.codec, CHUNK, compressor=source.group["codes"].compressors)
-    real = {name: source.group[name][...][source.rows] for name in PER_IMAGE if name not in ("path",)}
+    arrays = _layout.per_image_arrays(source.group)  # with the calibrated model's summaries
+    real = {name: source.group[name][...][source.rows] for name in arrays if name != "path"}
     spread = from_bf16_bits(real["score_vectors"]).float().numpy().std(axis=0)
-    for name in PER_IMAGE:
+    for name in arrays:
         group[name].resize((n, *group[name].shape[1:]))
     group["done"].resize((-(-n // CHUNK),))
     rng = np.random.default_rng(seed)
