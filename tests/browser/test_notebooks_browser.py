@@ -253,7 +253,9 @@ def test_02_heatmaps_and_segments(run_notebook, artifacts_dir):
     before, after = kernel_json(result, "before"), kernel_json(result, "after")
     assert before["heatmaps"] == r["heatmaps"] == 3 and before["segments"] == 1
     assert len(r["overlays"]) == 4 and all(w > 0 and h > 0 for w, h in r["overlays"]), r["overlays"]
-    assert r["heatmap_rendered"]["colours"] > 100 and r["segments_rendered"]["colours"] > 100
+    # a blank canvas has one colour; segments are k flat colours blended over the photo (7×7 cells
+    # at the default's 224 px, so fewer distinct colours than the heatmap's smooth ramp)
+    assert r["heatmap_rendered"]["colours"] > 100 and r["segments_rendered"]["colours"] > 40
     assert before["name"] == before["expected_name"]
     # legends: the label names of each Heatmaps, background first in weak-segmentation mode, k segments
     assert ["sky", "water", "cloud"] in r["legends"], r["legends"]
