@@ -1,4 +1,5 @@
-"""Write vsexplore/_data/imagenet_hyponyms.json and imagenet_descriptions.txt from Debian's WordNet 3.0."""
+"""Write vsexplore/_data/imagenet_hyponyms.json, imagenet_descriptions.txt and vocabulary.txt (the
+open vocabulary: WordNet's common nouns and adjectives) from Debian's WordNet 3.0."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def main() -> None:
     (OUT / "imagenet_hyponyms.json").write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
     descriptions = class_descriptions(wordnet, list(imagenet_classes()))
     (OUT / "imagenet_descriptions.txt").write_text("\n".join(descriptions) + "\n", encoding="utf-8")
-    print(f"{len(table)} lemmas, {len(descriptions)} descriptions → {OUT}")
+    words = wordnet.common_lemmas()
+    (OUT / "vocabulary.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    print(f"{len(table)} lemmas, {len(descriptions)} descriptions, {len(words)} vocabulary words → {OUT}")
 
 
 if __name__ == "__main__":

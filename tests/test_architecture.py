@@ -24,7 +24,7 @@ LAYERS = {
     "leaf": ["errors", "registry", "images", "grids"],
     "data": ["data"],
     "model": ["backbones", "text", "conse", "hierarchy", "calibration", "network", "scoring", "model",
-              "baselines", "analysis"],
+              "baselines", "analysis", "vocabulary"],
     "rooms": ["store", "train", "evaluate"],
     "widgets": ["widgets"],
     "face": ["__init__", "datasets", "lab", "cli"],

@@ -136,3 +136,28 @@ def nearest(embeddings: np.ndarray, i: int, n: int = 10) -> tuple[np.ndarray, np
     candidates = np.delete(np.arange(len(x)), i)
     order = candidates[np.argsort(-sims[candidates], kind="stable")][:n]
     return order, sims[order]
+
+
+def kmeans(features: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """(N, d) features → (N,) k-means cluster ids (clusters numbered by size, largest first)."""
+    from sklearn.cluster import KMeans
+
+    if not 1 <= k <= len(features):
+        raise ValueError(f"k={k} clusters need 1 <= k <= {len(features)} images")
+    labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(np.asarray(features, np.float32))
+    order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
+    relabel = np.empty(k, dtype=np.int64)
+    relabel[order] = np.arange(k)
+    return relabel[labels]
+
+
+def rule_of_thumb_k(n: int, low: int = 2, high: int = 20) -> int:
+    """How many clusters for n images when none is asked for: round(sqrt(n / 2)), within [low, high]."""
+    return int(min(high, max(low, round((n / 2) ** 0.5)), max(1, n)))
+
+
+def top_indices(values: np.ndarray, n: int) -> list[int]:
+    """Indices of the ``n`` largest values, largest first."""
+    values = np.asarray(values)
+    best = np.argpartition(-values, min(n, len(values)) - 1)[:n]
+    return best[np.argsort(-values[best], kind="stable")].tolist()

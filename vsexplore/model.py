@@ -9,6 +9,7 @@ shipped models are small. Loading never unpickles anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -102,6 +103,19 @@ class Model(ImageScorer):
                                                  terms.top_probs, labels)
             return calibrated, maps.sigmoid()
         return scores.sigmoid(), maps.sigmoid()
+
+    def fingerprint(self) -> str:
+        """A hash of the head's weights and config, and of the calibration: what a store or a
+        cached vocabulary is tied to."""
+        digest = hashlib.sha256(repr(sorted(self.config.to_dict().items())).encode())
+        tensors = dict(self.net.state_dict())
+        if self.calibration is not None:
+            tensors |= self.calibration.tensors()
+            digest.update(repr(sorted(self.calibration.metadata().items())).encode())
+        for name, tensor in sorted(tensors.items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().float().cpu().numpy().tobytes())
+        return digest.hexdigest()[:16]
 
     def prepare_labels(self, labels):
         """Label texts → unit vectors; with a calibration, :class:`LabelTerms` (vectors, WordNet

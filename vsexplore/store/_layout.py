@@ -19,7 +19,6 @@ Chunks never share files, so Dask workers write in parallel without locks.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import warnings
@@ -80,17 +79,8 @@ def chunk_rows(chunk: int, chunk_size: int, total: int) -> range:
 
 
 def model_fingerprint(model: Model) -> str:
-    """A hash of the head's weights and config (and calibration): a store only answers for the
-    model that built it."""
-    digest = hashlib.sha256(repr(sorted(model.config.to_dict().items())).encode())
-    tensors = dict(model.net.state_dict())
-    if model.calibration is not None:
-        tensors |= model.calibration.tensors()
-        digest.update(repr(sorted(model.calibration.metadata().items())).encode())
-    for name, tensor in sorted(tensors.items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().float().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]
+    """:meth:`Model.fingerprint`: a store only answers for the model that built it."""
+    return model.fingerprint()
 
 
 def per_image_arrays(group) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from ..data.sources import Source, list_images
 from ..errors import StoreError
 from ..images import display_path, load_image
 from ..model import Model, load_collection_model
-from . import _layout
+from . import _layout, naming
 from ._build import append_paths, embed_pending
 from ._reader import StoredRows
 from .codec import (
@@ -287,6 +287,16 @@ class Collection:
         Scores are standardised per label over the collection first: labels are not calibrated
         against each other, and a broad word would otherwise take most images."""
         return analysis.cluster_by_labels(analysis.standardise(self.scores(labels)))
+
+    def suggest_labels(self, i: int, n: int = 5) -> list[tuple[str, float]]:
+        """Image i's ``n`` best words from the 27k-word open vocabulary, with scores (calibrated: not
+        the same list for every photo). Needs the shipped (calibrated) model."""
+        return naming.suggest_labels(self, i, n)
+
+    def auto_clusters(self, k: int | None = None, names: int = 3, seed: int = 0) -> naming.Clustering:
+        """Clusters of the collection, each named by its most distinctive vocabulary words;
+        ``k=None``: round(sqrt(N / 2)) clusters, 2 to 20."""
+        return naming.auto_clusters(self, k=k, names=names, seed=seed)
 
     def similar(self, i: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """The n images most similar to image i: (indices, cosine similarities), best first."""
