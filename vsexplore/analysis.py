@@ -161,3 +161,13 @@ def top_indices(values: np.ndarray, n: int) -> list[int]:
     values = np.asarray(values)
     best = np.argpartition(-values, min(n, len(values)) - 1)[:n]
     return best[np.argsort(-values[best], kind="stable")].tolist()
+
+
+def fit_axis(rows: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression (balanced classes) of the rows' features (n, d) against ``positive``
+    (n,) bool: the axis's weights (d,) and bias; an image's axis logit is features · w + bias."""
+    from sklearn.linear_model import LogisticRegression
+
+    fitted = LogisticRegression(C=1.0, class_weight="balanced", max_iter=500).fit(
+        np.asarray(rows, np.float64), np.asarray(positive, bool))
+    return fitted.coef_[0], float(fitted.intercept_[0])

@@ -69,8 +69,14 @@ def image_terms(location_logits: torch.Tensor, descriptions: torch.Tensor, coeff
 
 def mass(top_classes: torch.Tensor, top_probs: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     """(B, K) classes and probabilities + (L, 1000) masks → (B, L) probability below each label."""
-    below = masks.T[top_classes.long()]  # (B, K, L)
+    below = masks.T[top_classes.int()]  # (B, K, L); int32 indices: half the copy of int64
     return torch.einsum("bk,bkl->bl", top_probs.float(), below)
+
+
+def cosines(embeddings: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
+    """(B, d) embeddings (stored bfloat16, or float) · (L, d) label vectors → (B, L) float32, the
+    product in the embeddings' own dtype (no float copy of a whole collection)."""
+    return (embeddings @ vectors.T.to(embeddings.dtype)).float()
 
 
 @dataclass
@@ -113,7 +119,7 @@ class Calibration:
         """Per image (B,) summaries + :class:`LabelTerms` → calibrated scores (B, L) in [0, 1]."""
         c = self.coefficients
         below = mass(top_classes, top_probs, labels.masks)
-        raw = self.raw(head_logits, described.float() @ labels.vectors.T, below)
+        raw = self.raw(head_logits, cosines(described, labels.vectors), below)
         final = (raw - c.keep_level * labels.mean) / (labels.spread + c.spread_floor)
         return (final - c.offset).sigmoid()
 

@@ -40,6 +40,8 @@ from .codec import (
 from .distributed import scores_on_cluster, search_on_cluster
 from .embedding import FAILED, POOLED_SCALE
 from .export import export_tags
+from .learned import LEARNED, learned_axis
+from .tags import REJECTED, TAGS, TagBook
 
 SCORE_CACHE_LABELS = 64  # per-label score columns remembered between queries
 
@@ -208,10 +210,15 @@ class Collection:
     def scores(self, labels: str | Sequence[str], client=None) -> np.ndarray:
         """(N, L) scores in [0, 1] of any labels for every image, from the store (no re-embedding).
 
-        Recent labels' scores are remembered, so redrawing a view along the same words is free."""
+        Recent labels' scores are remembered, so redrawing a view along the same words is free.
+        A name ``"#tag"`` is the tag's learned axis (:meth:`learned_axis`), refitted each time."""
         names = [labels] if isinstance(labels, str) else list(labels)
         if not names:
             return np.zeros((len(self), 0), np.float32)
+        if any(name.startswith(LEARNED) for name in names):  # learned axes: fitted now, never cached
+            columns = [self.learned_axis(n.removeprefix(LEARNED)) if n.startswith(LEARNED)
+                       else self.scores([n])[:, 0] for n in names]
+            return np.stack(columns, axis=1).astype(np.float32)
         vectors = self._labels(names)
         missing = list(dict.fromkeys(name for name in names if name not in self._score_cache))
         columns = {name: self._score_cache[name] for name in names if name in self._score_cache}
@@ -331,37 +338,32 @@ class Collection:
     @property
     def tags(self) -> dict[str, list[int]]:
         """{tag: collection indices}, as stored."""
-        stored = self.group.attrs.get("tags", {})
-        index_of = {int(r): i for i, r in enumerate(self.rows)}
-        return {tag: sorted(index_of[r] for r in rows if r in index_of) for tag, rows in stored.items()}
+        return TagBook(self.group, self.rows).read(TAGS)
+
+    @property
+    def rejections(self) -> dict[str, list[int]]:
+        """{tag: indices the user said do not have it}, as stored (what learned axes learn against)."""
+        return TagBook(self.group, self.rows).read(REJECTED)
 
     def tag(self, indices: Iterable[int], tag: str) -> None:
-        """Give images a tag (kept in the store)."""
-        tag = _clean_tag(tag)
-        stored = dict(self.group.attrs.get("tags", {}))
-        rows = set(stored.get(tag, [])) | {int(self.rows[i]) for i in indices}
-        stored[tag] = sorted(rows)
-        self.group.attrs["tags"] = stored
+        """Give images a tag (kept in the store); it stops being rejected for them."""
+        TagBook(self.group, self.rows).add(TAGS, indices, tag)
 
     def untag(self, indices: Iterable[int], tag: str) -> None:
         """Remove a tag from images."""
-        stored = dict(self.group.attrs.get("tags", {}))
-        drop = {int(self.rows[i]) for i in indices}
-        stored[tag] = [r for r in stored.get(tag, []) if r not in drop]
-        if not stored[tag]:
-            del stored[tag]
-        self.group.attrs["tags"] = stored
+        TagBook(self.group, self.rows).remove(TAGS, indices, tag)
+
+    def reject(self, indices: Iterable[int], tag: str) -> None:
+        """Record that images do not have a tag (a learned axis's negatives); they lose the tag."""
+        TagBook(self.group, self.rows).add(REJECTED, indices, tag)
+
+    def learned_axis(self, tag: str) -> np.ndarray:
+        """(N,) scores in [0, 1] of a model fitted on the tag's images against rejected and sampled
+        others (see :mod:`.learned`); ``col.scores(["#tag"])`` asks the same."""
+        return learned_axis(self, tag)
 
     def export_tags(self, path: str | os.PathLike, format: str | None = None) -> Path:
         """Write tags as CSV (path,tag per line) or COCO-style JSON (by extension or ``format``)."""
         sizes = self.sizes()
         images = [(display_path(p), int(w), int(h)) for p, (w, h) in zip(self.paths, sizes, strict=True)]
         return export_tags(path, images, self.tags, format)
-
-
-def _clean_tag(tag: str) -> str:
-    if not isinstance(tag, str) or not tag.strip():
-        raise ValueError(f"tag {tag!r}: use a non-empty string")
-    return tag.strip()
-
-
