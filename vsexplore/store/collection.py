@@ -357,6 +357,10 @@ class Collection:
         """Record that images do not have a tag (a learned axis's negatives); they lose the tag."""
         TagBook(self.group, self.rows).add(REJECTED, indices, tag)
 
+    def unreject(self, indices: Iterable[int], tag: str) -> None:
+        """Forget that images were rejected for a tag (they are neither tagged nor rejected again)."""
+        TagBook(self.group, self.rows).remove(REJECTED, indices, tag)
+
     def learned_axis(self, tag: str) -> np.ndarray:
         """(N,) scores in [0, 1] of a model fitted on the tag's images against rejected and sampled
         others (see :mod:`.learned`); ``col.scores(["#tag"])`` asks the same."""

@@ -12,10 +12,12 @@ Example (in a notebook cell)::
     vx.widgets.Heatmaps(col, 0, ["sky", "cloud"])       # label maps over one image; weak segmentation
     vx.widgets.Segments(col, 0, k=3)                     # k-means segments of one image
     vx.widgets.Painter(col, ["sky", "cloud"])            # painted localisation-map search
+    vx.widgets.Suggest(col, "lake")                      # accept / reject / skip the best candidates
 
 Stable CSS classes (for browser tests and styling):
 
-- every view: ``vsx-projection``, ``vsx-clusters``, ``vsx-heatmaps``, ``vsx-segments``, ``vsx-painter``;
+- every view: ``vsx-projection``, ``vsx-clusters``, ``vsx-heatmaps``, ``vsx-segments``, ``vsx-painter``,
+  ``vsx-suggest``;
   ``vsx-status`` (a Label with messages and errors), ``vsx-legend`` (coloured label swatches)
 - galleries: ``vsx-gallery``; each image ``vsx-gallery-item`` (an ``<img>``, the file name, a caption)
 - Projection: ``vsx-axis-x`` / ``vsx-axis-y`` (label text boxes), ``vsx-axis-x-mode`` / ``vsx-axis-y-mode``
@@ -31,6 +33,9 @@ Stable CSS classes (for browser tests and styling):
   ``vsx-k-slider``
 - Painter: ``vsx-painter-canvas``, ``vsx-concepts``, ``vsx-new-concept``, ``vsx-remove-concept``,
   ``vsx-clear-concept``, ``vsx-brush``, ``vsx-cells``, ``vsx-painter-results`` (its gallery)
+- Suggest: ``vsx-suggest``, ``vsx-suggest-counter`` ("tagged N · rejected M · seen K"),
+  ``vsx-suggest-undo``; each candidate a ``vsx-gallery-item`` and ``vsx-suggest-item`` with buttons
+  ``vsx-suggest-accept``, ``vsx-suggest-reject``, ``vsx-suggest-skip``
 
 Projection draws up to ``fast_threshold`` (20,000) images as a bqplot SVG scatter
 (:class:`~vsexplore.widgets.svg_scatter.SvgScatter`), whose tooltip (``vsx-hover-thumb``) needs the
@@ -50,5 +55,6 @@ from .heatmaps import Heatmaps
 from .painter import Painter
 from .projection import Projection
 from .segments import Segments
+from .suggest import Suggest
 
-__all__ = ["CanvasScatter", "Clusters", "Gallery", "Heatmaps", "Painter", "Projection", "Segments"]
+__all__ = ["CanvasScatter", "Clusters", "Gallery", "Heatmaps", "Painter", "Projection", "Segments", "Suggest"]
