@@ -114,14 +114,19 @@ class Calibration:
                        mass(ref["top_classes"], ref["top_probs"], masks))
         return LabelTerms(vectors.float(), masks, raw.mean(0), raw.std(0))
 
-    def scores(self, head_logits: torch.Tensor, described: torch.Tensor, top_classes: torch.Tensor,
+    def logits(self, head_logits: torch.Tensor, described: torch.Tensor, top_classes: torch.Tensor,
                top_probs: torch.Tensor, labels: LabelTerms) -> torch.Tensor:
-        """Per image (B,) summaries + :class:`LabelTerms` → calibrated scores (B, L) in [0, 1]."""
+        """Per image (B,) summaries + :class:`LabelTerms` → calibrated logits ``final`` (B, L)."""
         c = self.coefficients
         below = mass(top_classes, top_probs, labels.masks)
         raw = self.raw(head_logits, cosines(described, labels.vectors), below)
-        final = (raw - c.keep_level * labels.mean) / (labels.spread + c.spread_floor)
-        return (final - c.offset).sigmoid()
+        return (raw - c.keep_level * labels.mean) / (labels.spread + c.spread_floor)
+
+    def scores(self, head_logits: torch.Tensor, described: torch.Tensor, top_classes: torch.Tensor,
+               top_probs: torch.Tensor, labels: LabelTerms) -> torch.Tensor:
+        """Per image (B,) summaries + :class:`LabelTerms` → calibrated scores (B, L) in [0, 1]."""
+        final = self.logits(head_logits, described, top_classes, top_probs, labels)
+        return (final - self.coefficients.offset).sigmoid()
 
     def without_reference(self) -> Calibration:
         """The same combination without the reference summaries (what a Dask task needs)."""

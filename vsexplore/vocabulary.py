@@ -21,7 +21,7 @@ from importlib import resources
 import numpy as np
 import torch
 
-from .calibration import Calibration, LabelTerms, mass
+from .calibration import Calibration, LabelTerms
 from .data.cache import cache_dir
 from .hierarchy import class_mask, classes_below
 from .model import Model
@@ -93,12 +93,9 @@ def word_logits(calibration: Calibration, vocabulary: Vocabulary, score_vectors:
     n, slots, d = score_vectors.shape
     flat = score_vectors.float().reshape(n * slots, d)
     out = torch.empty(n, len(vocabulary.words))
-    c = calibration.coefficients
     for start in range(0, len(vocabulary.words), BLOCK):
         stop = min(start + BLOCK, len(vocabulary.words))
         terms = vocabulary.terms(start, stop)
-        head = (flat @ terms.vectors.T).reshape(n, slots, -1).amax(1) + bias
-        below = mass(top_classes, top_probs, terms.masks)
-        raw = calibration.raw(head, described.float() @ terms.vectors.T, below)
-        out[:, start:stop] = (raw - c.keep_level * terms.mean) / (terms.spread + c.spread_floor)
+        head = (flat @ terms.vectors.T).reshape(n, slots, -1).amax(1) + bias  # a GEMM: many words, few images
+        out[:, start:stop] = calibration.logits(head, described, top_classes, top_probs, terms)
     return out

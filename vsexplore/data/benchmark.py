@@ -94,9 +94,9 @@ def benchmark_photos(split: str | None = None, out_dir: str | os.PathLike | None
         raise ValueError(f"split {split!r}: use one of {SPLITS} or None")
     out = Path(out_dir) if out_dir is not None else cache_dir("benchmark")
     out.mkdir(parents=True, exist_ok=True)
-    chosen = []
+    chosen, table = [], _table()
     for s in SPLITS if split is None else (split,):
-        chosen += sorted((p for p in _table() if p.split == s and p.kind in kinds), key=lambda p: p.id)
+        chosen += sorted((p for p in table if p.split == s and p.kind in kinds), key=lambda p: p.id)
     targets = {p.id: out / (p.id.replace("/", "__") + (".png" if p.kind == "stamp" else ".jpg"))
                for p in chosen}
     missing = [p for p in chosen if not targets[p.id].exists()]
