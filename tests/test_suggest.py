@@ -98,3 +98,32 @@ def test_a_tag_the_encoder_cannot_read_says_what_to_do(col, monkeypatch):
     assert s.status.value == "" and 0 not in s.candidates
     with pytest.raises(ValueError, match="non-empty tag"):
         Suggest(col, "  ")
+
+
+def test_keys_decide_on_the_highlighted_candidate_and_undo(col):
+    """What the browser's keydown events (ipyevents) call: a / r / s on the highlighted candidate,
+    arrows move the highlight, u undoes; other keys do nothing."""
+    s = Suggest(col, TAG, n=5)
+    assert s.key_events.source is s and s.key_events.watched_events == ["keydown"]
+    items = s.gallery.grid.children
+    current = [k for k, item in enumerate(items) if "vsx-suggest-current" in item._dom_classes]
+    assert current == [0] == [s.cursor]
+    s.press("ArrowRight")
+    s.press("ArrowRight")
+    second = int(s.candidates[2])
+    assert s.cursor == 2 and "vsx-suggest-current" in s.gallery.grid.children[2]._dom_classes
+    s.press("a")
+    assert col.tags == {TAG: [second]} and second not in s.candidates
+    assert s.cursor == 2  # the highlight stays where it was: the next candidate moved under it
+    s.press("ArrowLeft")
+    rejected = int(s.candidates[1])
+    s.press("r")
+    assert col.rejections == {TAG: [rejected]}
+    s.press("q")
+    s.press("Enter")
+    assert s.counter.value == "tagged 1 · rejected 1 · seen 2"
+    s.press("u")
+    assert col.rejections == {} and rejected in s.candidates
+    s.press("ArrowLeft")
+    s.press("ArrowLeft")  # wraps around to the last candidate
+    assert s.cursor == len(s.candidates) - 1

@@ -50,9 +50,20 @@ def decide(decision: str, label: str, seen: int) -> list[dict]:
     ]
 
 
+def press(key: str, label: str, seen: int, **shown) -> list[dict]:
+    """With the pointer over the widget (ipyevents listens while it is), press ``key``; wait for redraw."""
+    return [
+        {"type": "hover", "selector": f"{ITEM} img", "index": 1},
+        {"type": "press", "key": key, "label": f"key_{label}"},
+        {"type": "timing", "name": f"{label}_ms", "start_after": f"key_{label}", "timeout_ms": 30_000,
+         "js": shown_after(seen, **shown)},
+    ]
+
+
 def test_05_suggest_accept_reject_undo_persist(run_notebook, artifacts_dir):
-    """Accept the top candidate three times, reject the next, undo: the store holds the three new tags and
-    no new rejection, in the live kernel and, after reloading the page, in a fresh one."""
+    """Accept the top candidate three times (buttons), reject the next (key ``r``), undo (key ``u``): the
+    store holds the three new tags and no new rejection, in the live kernel and, after reloading the page,
+    in a fresh one."""
     result = run_notebook(
         NOTEBOOK,
         [
@@ -65,12 +76,11 @@ def test_05_suggest_accept_reject_undo_persist(run_notebook, artifacts_dir):
             *decide("accept", "accept_1", 1),
             *decide("accept", "accept_2", 2),
             *decide("accept", "accept_3", 3),
-            *decide("reject", "reject_1", 4),
+            {"type": "eval", "name": "reject_1", "js": f"{NAMES}[0]"},  # the highlighted candidate
+            *press("r", "reject_1", 4, gone="reject_1"),
             {"type": "screenshot", "path": str(artifacts_dir / "05-suggest-rejected.png"),
              "selector": ".vsx-suggest"},
-            {"type": "click", "label": "undo", "selector": ".vsx-suggest-undo"},
-            {"type": "timing", "name": "undo_ms", "start_after": "undo", "timeout_ms": 30_000,
-             "js": shown_after(3, back="reject_1")},
+            *press("u", "undo", 3, back="reject_1"),
             {"type": "eval", "name": "counter",
              "js": "document.querySelector('.vsx-suggest-counter').innerText"},
             {"type": "kernel", "name": "after", "code": STATE},

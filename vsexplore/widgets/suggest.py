@@ -5,12 +5,14 @@ then the tag's learned axis is refitted and the candidates are ranked again; bef
 image, the tag's zero-shot word score ranks them. Candidates are the images neither tagged nor
 rejected for the tag nor skipped here. The widget keeps only its own decisions (a stack, for undo)
 and the skipped images; the candidate grid is a :class:`~vsexplore.widgets.gallery.Gallery` with a
-row of buttons under each thumbnail. ipywidgets buttons have no key events, so there are no
-keyboard shortcuts.
+row of buttons under each thumbnail. Keys (through ``ipyevents``, while the pointer is over the
+widget): ``a`` accept, ``r`` reject, ``s`` skip the highlighted candidate, ``←``/``→`` move the
+highlight, ``u`` undo.
 """
 
 from __future__ import annotations
 
+import ipyevents
 import ipywidgets as w
 import numpy as np
 
@@ -19,13 +21,19 @@ from .gallery import THUMB_PX, Gallery
 
 DECISIONS = {"accept": "check", "reject": "times", "skip": "forward"}  # decision: its button's icon
 DONE = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
+KEYS = {"a": "accept", "r": "reject", "s": "skip"}  # key: decision for the highlighted candidate
+MOVES = {"ArrowRight": 1, "ArrowLeft": -1}
+UNDO_KEY = "u"
+KEY_HELP = "keys, pointer over the grid: a accept · r reject · s skip · ← → move · u undo"
+HIGHLIGHT = "2px solid #1f77b4"
 
 
 class Suggest(w.VBox):
     """The top ``n`` undecided images for ``tag``, each with accept / reject / skip; "Undo" reverts the last.
 
     ``candidates`` holds the shown indices, best first; ``controls[k]`` maps each decision to the
-    button under candidate k; ``history`` lists this widget's decisions as (decision, index).
+    button under candidate k; ``cursor`` is the highlighted candidate (what keys decide on);
+    ``history`` lists this widget's decisions as (decision, index).
     """
 
     def __init__(self, col, tag: str, n: int = 12, thumb_px: int = THUMB_PX):
@@ -38,6 +46,7 @@ class Suggest(w.VBox):
         self.history: list[tuple[str, int]] = []
         self.skipped: set[int] = set()
         self.candidates = np.zeros(0, dtype=np.int64)
+        self.cursor = 0
         self.controls: list[dict[str, w.Button]] = []
         self.gallery = Gallery(col, limit=n, thumb_px=thumb_px,
                                empty=f"no undecided image left for {self.tag!r}")
@@ -49,9 +58,23 @@ class Suggest(w.VBox):
         self.undo_button.add_class("vsx-suggest-undo")
         self.undo_button.on_click(lambda _: self.undo())
         title = w.Label(f"Suggestions for {self.tag!r}", style={"font_weight": "bold"})
-        super().__init__([title, w.HBox([self.undo_button, self.counter]), self.status, self.gallery])
+        help_line = w.Label(KEY_HELP, style={"text_color": "#666"})
+        super().__init__([title, w.HBox([self.undo_button, self.counter]), help_line, self.status,
+                          self.gallery])
         self.add_class("vsx-suggest")
+        self.key_events = ipyevents.Event(source=self, watched_events=["keydown"],
+                                          ignore_modifier_key_events=True)
+        self.key_events.on_dom_event(lambda event: self.press(event.get("key", "")))
         self.refresh()
+
+    def press(self, key: str) -> None:
+        """A key pressed over the widget: decide on, or move, the highlighted candidate, or undo."""
+        if key in KEYS and len(self.candidates):
+            self.decide(KEYS[key], int(self.candidates[self.cursor]))
+        elif key in MOVES and len(self.candidates):
+            self._highlight((self.cursor + MOVES[key]) % len(self.candidates))
+        elif key == UNDO_KEY:
+            self.undo()
 
     def decide(self, decision: str, i: int) -> None:
         """Accept (tag), reject or skip image ``i``: stored at once, then the candidates are ranked again."""
@@ -102,6 +125,14 @@ class Suggest(w.VBox):
             item.children = (*item.children, w.HBox(list(buttons.values())))
             item.add_class("vsx-suggest-item")
             self.controls.append(buttons)
+        self._highlight(min(self.cursor, max(len(self.candidates) - 1, 0)))
+
+    def _highlight(self, k: int) -> None:
+        """Mark candidate k as the one keys decide on (a border; class ``vsx-suggest-current``)."""
+        self.cursor = k
+        for j, item in enumerate(self.gallery.grid.children):
+            item.layout.border = HIGHLIGHT if j == k else "2px solid transparent"
+            (item.add_class if j == k else item.remove_class)("vsx-suggest-current")
 
     def _button(self, decision: str, icon: str, i: int) -> w.Button:
         button = w.Button(icon=icon, tooltip=f"{decision} {self.col.display_name(i)}",
