@@ -9,6 +9,7 @@ Example (in a notebook cell)::
     col = vx.datasets.sample_collection()
     vx.widgets.Projection(col, x="water", y="flower")   # scatter along two labels; select, tag, export
     vx.widgets.Clusters(col, ["flower", "water", "sky"])  # groups around labels, ordered by margin
+    vx.widgets.NamedClusters(col)                        # its own named clusters: rename, tag each at once
     vx.widgets.Heatmaps(col, 0, ["sky", "cloud"])       # label maps over one image; weak segmentation
     vx.widgets.Segments(col, 0, k=3)                     # k-means segments of one image
     vx.widgets.Painter(col, ["sky", "cloud"])            # painted localisation-map search
@@ -28,6 +29,9 @@ Stable CSS classes (for browser tests and styling):
   hover buttons); above it: ``vsx-canvas-scatter`` (the ``<canvas>`` itself, also ``vsx-scatter-figure``)
   and ``vsx-canvas-tools`` (a hint)
 - Clusters: ``vsx-clusters-labels`` (text box), ``vsx-margin-histogram``, ``vsx-cluster-group``
+- NamedClusters: ``vsx-named-clusters``, ``vsx-cluster-k`` (the k menu); each cluster a
+  ``vsx-named-cluster`` with ``vsx-cluster-rename`` (its tag's text box), ``vsx-cluster-tag`` (the button)
+  and ``vsx-cluster-note`` (what the button did)
 - Heatmaps and Segments: ``vsx-image-index``, ``vsx-image-name``, ``vsx-opacity``, ``vsx-overlay`` (the
   PNG); Heatmaps: ``vsx-heatmap-labels``, ``vsx-heatmap-mode``, ``vsx-threshold``; Segments:
   ``vsx-k-slider``
@@ -52,9 +56,11 @@ from .canvas_scatter import CanvasScatter
 from .clusters import Clusters
 from .gallery import Gallery
 from .heatmaps import Heatmaps
+from .named_clusters import NamedClusters
 from .painter import Painter
 from .projection import Projection
 from .segments import Segments
 from .suggest import Suggest
 
-__all__ = ["CanvasScatter", "Clusters", "Gallery", "Heatmaps", "Painter", "Projection", "Segments", "Suggest"]
+__all__ = ["CanvasScatter", "Clusters", "Gallery", "Heatmaps", "NamedClusters", "Painter", "Projection",
+           "Segments", "Suggest"]

@@ -1,4 +1,7 @@
-"""Images grouped around a few typed labels, each group ordered by how clearly it won."""
+"""Images grouped around a few typed labels, each group ordered by how clearly it won.
+
+For the groups the collection finds and names itself, see :class:`.named_clusters.NamedClusters`.
+"""
 
 from __future__ import annotations
 
