@@ -21,7 +21,7 @@ DATA_FOLDERS = ("vsexplore/data/_tables", "vsexplore/_data")
 
 # Layers, lowest first; a module imports only from its own layer or those below (docs/architecture.md).
 LAYERS = {
-    "leaf": ["errors", "registry", "images", "grids"],
+    "leaf": ["errors", "registry", "images", "grids", "int8"],
     "data": ["data"],
     "model": ["backbones", "text", "conse", "hierarchy", "calibration", "network", "scoring", "model",
               "baselines", "analysis", "vocabulary"],

@@ -29,6 +29,7 @@ import torch
 
 from .conse import concept_mixture, top_weights
 from .hierarchy import class_mask
+from .int8 import Int8Rows
 
 PREFIX = "calibration."
 
@@ -67,15 +68,31 @@ def image_terms(location_logits: torch.Tensor, descriptions: torch.Tensor, coeff
     return ImageTerms(torch.nn.functional.normalize(embedding, dim=1), classes, probs)
 
 
+FEW_LABELS = 16  # up to this many labels, the WordNet mass is gathered label by label
+
+
 def mass(top_classes: torch.Tensor, top_probs: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    """(B, K) classes and probabilities + (L, 1000) masks → (B, L) probability below each label."""
-    below = masks.T[top_classes.int()]  # (B, K, L); int32 indices: half the copy of int64
-    return torch.einsum("bk,bkl->bl", top_probs.float(), below)
+    """(B, K) classes and probabilities + (L, 1000) masks → (B, L) probability below each label.
+    Labels with no ImageNet class below them are skipped; a few labels are gathered one by one."""
+    out = torch.zeros(len(top_classes), len(masks))
+    used = torch.nonzero(masks.abs().sum(1) > 0)[:, 0]
+    if len(used) == 0:
+        return out
+    index, probs = top_classes.int(), top_probs.float()  # int32 indices: half the copy of int64
+    if len(used) <= FEW_LABELS:
+        for j in used.tolist():
+            out[:, j] = (probs * masks[j][index]).sum(1)
+    else:
+        out[:, used] = torch.einsum("bk,bkl->bl", probs, masks[used].T[index])  # (B, K, L) gathered
+    return out
 
 
 def cosines(embeddings: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
     """(B, d) embeddings (stored bfloat16, or float) · (L, d) label vectors → (B, L) float32, the
-    product in the embeddings' own dtype (no float copy of a whole collection)."""
+    product in the embeddings' own dtype (no float copy of a whole collection), or int8 for
+    :class:`~vsexplore.int8.Int8Rows`."""
+    if isinstance(embeddings, Int8Rows):
+        return embeddings.dot(vectors.float())
     return (embeddings @ vectors.T.to(embeddings.dtype)).float()
 
 
@@ -153,7 +170,10 @@ class Calibration:
 @torch.inference_mode()
 def score_logits(score_vectors: torch.Tensor, labels: torch.Tensor, bias: float) -> torch.Tensor:
     """Score vectors (n, slots, d) + unit labels (L, d) → the factorised head's logits (n, L), one
-    label at a time (a fast GEMV in the vectors' own dtype, e.g. bfloat16)."""
+    label at a time (a fast GEMV in the vectors' own dtype, e.g. bfloat16; int8 for
+    :class:`~vsexplore.int8.Int8Rows`)."""
+    if isinstance(score_vectors, Int8Rows):
+        return score_vectors.dot(labels.float()).amax(1) + bias
     n, slots, d = score_vectors.shape
     out = torch.empty(n, len(labels))
     flat = score_vectors.reshape(n * slots, d)

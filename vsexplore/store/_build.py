@@ -15,7 +15,8 @@ import torch
 from tqdm.auto import tqdm
 
 from ..model import Model
-from . import _layout
+from . import _layout, mirror
+from ._reader import StoredRows
 from .codec import RegionCodec
 from .distributed import embed_on_cluster
 from .embedding import embed_chunks, encode_rows
@@ -104,5 +105,16 @@ class _Filler:
 
 def embed_pending(group, url: str, model: Model, codec: RegionCodec, client=None, progress: bool = True
                   ) -> RegionCodec:
-    """Embed every unfinished chunk; the store's codec (fitted now if it was not yet)."""
-    return _Filler(group, url, model, codec).run(client=client, progress=progress)
+    """Embed every unfinished chunk, then mirror the store (:mod:`.mirror`) unless its mirror is
+    current; the store's codec (fitted now if it was not yet)."""
+    if not all(group["done"][...]):
+        mirror.forget(group)
+    codec = _Filler(group, url, model, codec).run(client=client, progress=progress)
+    refresh_mirror(group, url, codec)
+    return codec
+
+
+def refresh_mirror(group, url: str, codec: RegionCodec) -> None:
+    """Write the store's memory-mapped mirror if it has none that matches it (local stores only)."""
+    if mirror.open_mirror(group, url) is None and not group.read_only:
+        mirror.write_mirror(StoredRows(group), url, codec, tuple(group.attrs["grid"]))

@@ -2,7 +2,8 @@
 
 Layout of a store (a Zarr group at a local path or any fsspec URL)::
 
-    attrs       format, model config + fingerprint, grid, chunk size, tags
+    attrs       format, model config + fingerprint, grid, chunk size (tags of stores made before decisions/)
+    decisions/  a sub-group whose attributes are the tags and rejections (see :mod:`.tags`)
     codec/      the fitted RegionCodec (fitted on the collection's first images)
     path        (N,) file paths as bytes (any file name, UTF-8 or not)
     status      (N,) 0 pending, 1 embedded, 2 failed;  error (N,) the reason
@@ -13,6 +14,7 @@ Layout of a store (a Zarr group at a local path or any fsspec URL)::
     described (N, d), top_classes (N, K), top_probs (N, K)   with a calibrated model: what its
                 described-ConSE and WordNet-mass terms need (see :mod:`vsexplore.calibration`)
     done        (chunks,) set after all of a chunk's rows are written
+    mirror-<token>/   a local store's memory-mapped copy of what queries read first (:mod:`.mirror`)
 
 Chunks never share files, so Dask workers write in parallel without locks.
 """
@@ -37,7 +39,10 @@ PER_IMAGE = ("path", "status", "error", "width", "height", "sha1", "thumb", "sco
              "pooled", "diversity")
 MAP_ARRAYS = ("codes", "steps")
 CALIBRATED = ("described", "top_classes", "top_probs")  # stored when the model has a calibration
-UNCOMPRESSED = ("score_vectors",)  # bfloat16 bits shrink 17 %; every projection's first read would wait on it
+# bfloat16 bits shrink 17 %, every projection's first read would wait on it; codes shrink 28 %, but
+# plain chunk files let a painted search read its candidates' rows a page each (:mod:`._reader`); so
+# do their steps (6 % of them)
+UNCOMPRESSED = ("score_vectors", "codes", "steps")
 
 
 def zarr_module():
@@ -115,14 +120,14 @@ def read_codec(group, model: Model) -> RegionCodec:
     return empty_codec(model)
 
 
-def write_codec(group, codec: RegionCodec, chunk_size: int, compressor=None) -> None:
+def write_codec(group, codec: RegionCodec, chunk_size: int) -> None:
     """Store a fitted codec and re-create the (still empty) ``codes`` array at its width."""
     codec_group = group.require_group("codec")
     for name, tensor in codec.tensors().items():
         codec_group.create_array(name, data=tensor.numpy(), overwrite=True)
     shape = (*group["codes"].shape[:2], codec.components)
     group.create_array("codes", shape=shape, chunks=(chunk_size, *shape[1:]), dtype="int8", overwrite=True,
-                       compressors=compressor or compressors())
+                       compressors=None)
     group.attrs["components"] = codec.components
     group.attrs["codec_fitted"] = True
 

@@ -26,7 +26,7 @@ from ..data.sources import Source, list_images
 from ..errors import StoreError
 from ..images import display_path, load_image
 from ..model import Model, load_collection_model
-from . import _layout, naming
+from . import _layout, coarse, naming
 from ._build import append_paths, embed_pending
 from ._reader import StoredRows
 from .codec import (
@@ -134,7 +134,7 @@ class Collection:
 
     def refresh(self) -> None:
         """Re-read which rows are embedded (after another process added images)."""
-        self._stored = StoredRows(self.group)
+        self._stored = StoredRows(self.group, self.url)
         self._score_cache: dict[str, np.ndarray] = {}
 
     # -- what is stored ----------------------------------------------------------------------
@@ -309,8 +309,12 @@ class Collection:
         """The n images most similar to image i: (indices, cosine similarities), best first."""
         return analysis.nearest(self.pooled(), i, n)
 
-    def search(self, painted: dict[str, np.ndarray], top: int = 20, client=None) -> SearchResult:
-        """Rank all images by Σ grid·map over painted concepts ({label: grid in [-1, 1]}, any size)."""
+    def search(self, painted: dict[str, np.ndarray], top: int = 20, client=None, exact: bool = False
+               ) -> SearchResult:
+        """Rank all images by Σ grid·map over painted concepts ({label: grid in [-1, 1]}, any size).
+
+        A local store's mirror shortlists candidates by coarse cells first (:mod:`.coarse`) and ranks
+        them exactly; ``exact=True`` ranks every image from its full codes instead (slow on large stores)."""
         if not painted:
             raise ValueError("search needs at least one painted concept, e.g. {'sky': grid}")
         concepts = list(painted)
@@ -324,50 +328,68 @@ class Collection:
         vectors = self._labels(concepts)
         bias = self.model.net.map_bias
         if client is not None:
+            shortlist = np.arange(len(self))
             totals = search_on_cluster(self.url, self._stored.row_ranges(), vectors, query, self.codec, bias,
                                        client)
+        elif not exact and self._stored.mirrored("cells") and len(self) > coarse.shortlist_size(top):
+            # the mirror's coarse cells pick candidates; their full codes rank them exactly
+            cells, basis = self._stored.mirror.cells()
+            flat = query.reshape(len(query), -1)
+            shortlist = np.sort(coarse.candidates(cells, basis, self.codec, vectors, flat,
+                                                  coarse.shortlist_size(top)))
+            codes, steps = self._stored.maps_of(shortlist)
+            totals = painted_totals(self.codec, codes, steps, vectors, bias, query).numpy()
         else:
+            shortlist = np.arange(len(self))
             parts = [painted_totals(self.codec, codes, steps, vectors, bias, query).numpy()
                      for codes, steps in self._stored.map_blocks()]
             totals = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-        order = np.argsort(-totals, kind="stable")[:top]
+        best = np.argsort(-totals, kind="stable")[:top]
+        order = shortlist[best]
         maps = self.label_maps(order, concepts) if len(order) else np.zeros((0, len(concepts), *self.grid))
-        return SearchResult(order, totals[order], maps, concepts)
+        return SearchResult(order, totals[best], maps, concepts)
 
     # -- tags --------------------------------------------------------------------------------
+    def _book(self) -> TagBook:
+        return TagBook(self.url, self.group, self.rows)
+
     @property
     def tags(self) -> dict[str, list[int]]:
-        """{tag: collection indices}, as stored."""
-        return TagBook(self.group, self.rows).read(TAGS)
+        """{tag: collection indices}, as stored (read afresh: another process may have tagged)."""
+        return self._book().read(TAGS)
 
     @property
     def rejections(self) -> dict[str, list[int]]:
         """{tag: indices the user said do not have it}, as stored (what learned axes learn against)."""
-        return TagBook(self.group, self.rows).read(REJECTED)
+        return self._book().read(REJECTED)
 
     def tag(self, indices: Iterable[int], tag: str) -> None:
-        """Give images a tag (kept in the store); it stops being rejected for them."""
-        TagBook(self.group, self.rows).add(TAGS, indices, tag)
+        """Give images a tag (kept in the store at once, atomically); it stops being rejected for them."""
+        self._book().add(TAGS, indices, tag)
 
     def untag(self, indices: Iterable[int], tag: str) -> None:
         """Remove a tag from images."""
-        TagBook(self.group, self.rows).remove(TAGS, indices, tag)
+        self._book().remove(TAGS, indices, tag)
 
     def reject(self, indices: Iterable[int], tag: str) -> None:
         """Record that images do not have a tag (a learned axis's negatives); they lose the tag."""
-        TagBook(self.group, self.rows).add(REJECTED, indices, tag)
+        self._book().add(REJECTED, indices, tag)
 
     def unreject(self, indices: Iterable[int], tag: str) -> None:
         """Forget that images were rejected for a tag (they are neither tagged nor rejected again)."""
-        TagBook(self.group, self.rows).remove(REJECTED, indices, tag)
+        self._book().remove(REJECTED, indices, tag)
 
     def learned_axis(self, tag: str) -> np.ndarray:
         """(N,) scores in [0, 1] of a model fitted on the tag's images against rejected and sampled
         others (see :mod:`.learned`); ``col.scores(["#tag"])`` asks the same."""
         return learned_axis(self, tag)
 
-    def export_tags(self, path: str | os.PathLike, format: str | None = None) -> Path:
-        """Write tags as CSV (path,tag per line) or COCO-style JSON (by extension or ``format``)."""
+    def export_tags(self, path: str | os.PathLike, format: str | None = None, decisions: bool = False
+                    ) -> Path:
+        """Write tags as CSV (``path,tag`` rows), COCO-style JSON or one folder per tag holding copies of
+        the original files (FiftyOne's ImageClassificationDirectoryTree); by ``format`` or the path (see
+        :func:`.export.export_tags`). ``decisions=True`` adds rejections (CSV: a ``decision`` column)."""
         sizes = self.sizes()
         images = [(display_path(p), int(w), int(h)) for p, (w, h) in zip(self.paths, sizes, strict=True)]
-        return export_tags(path, images, self.tags, format)
+        return export_tags(path, images, self.tags, format, rejections=self.rejections if decisions else None,
+                           files=self.paths)

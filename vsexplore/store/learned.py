@@ -16,6 +16,7 @@ import torch
 
 from .. import analysis
 from ..errors import LabelError, StoreError
+from ..int8 import Int8Rows
 from .embedding import POOLED_SCALE
 
 LEARNED = "#"  # col.scores(["#holiday"]) asks for tag holiday's learned axis
@@ -61,10 +62,14 @@ def learned_axis(col, tag: str, seed: int = 0) -> np.ndarray:
     logit = torch.full((len(col),), bias, dtype=torch.float32)
     start = 0
     for block, scale in blocks:
-        dtype = torch.bfloat16 if block.dtype == torch.bfloat16 else torch.float32  # int8 → float per block
-        w = torch.from_numpy(weights[start : start + block.shape[1]] * scale).to(dtype)
-        for s in range(0, len(block), BLOCK):
-            logit[s : s + BLOCK] += (block[s : s + BLOCK].to(dtype) @ w).float()
+        w = torch.from_numpy(weights[start : start + block.shape[1]] * scale)
+        if isinstance(block, Int8Rows):  # the mirror's described embeddings
+            logit += block.dot(w.float()[None])[:, 0]
+        else:
+            # bfloat16 as stored; int8 pooled embeddings in float, block by block
+            dtype = torch.bfloat16 if block.dtype == torch.bfloat16 else torch.float32
+            for s in range(0, len(block), BLOCK):
+                logit[s : s + BLOCK] += (block[s : s + BLOCK].to(dtype) @ w.to(dtype)).float()
         start += block.shape[1]
     if prior is not None:
         logit += float(weights[-1]) * torch.from_numpy(prior).float()
