@@ -82,7 +82,7 @@ def test_every_job_replaces_the_mirror(sample, tmp_path):
 
 
 def test_shortlisted_search_finds_the_exact_top(grown):
-    assert len(grown) > coarse.shortlist_size(20)
+    assert len(grown) > coarse.shortlist_size(20, len(grown))
     recalls = []
     extra = {"sky": np.array([[1.0, 0.0], [0.0, -1.0]]), "grass": np.array([[-1.0], [1.0]])}
     for painted in [*PAINTED, extra]:
@@ -123,3 +123,14 @@ def test_int8_products_match_float_on_real_score_vectors(sample):
     error = (rows.dot(labels) - exact).abs()
     assert error.mean() < 0.005 * exact.std() and error.max() < 0.05 * exact.std()
     np.testing.assert_allclose(rows[2:4].float(), vectors[2:4], atol=float(vectors.abs().max()) / 200)
+
+
+def test_the_mirror_is_a_zarr_node_listing_does_not_warn_about(sample, tmp_path):
+    import warnings
+
+    photos = sorted((datasets.sample() / "photos").glob("*.jpg"))[:4]
+    col = vx.Collection.build(photos, store=tmp_path / "s.vsx", model=sample.model, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        names = {name for name, _ in col.group.members()}
+    assert f"mirror-{col.group.attrs['mirror']}" in names

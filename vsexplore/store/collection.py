@@ -327,16 +327,16 @@ class Collection:
         query = torch.from_numpy(np.stack(grids)).float()
         vectors = self._labels(concepts)
         bias = self.model.net.map_bias
+        size = coarse.shortlist_size(top, len(self))
         if client is not None:
             shortlist = np.arange(len(self))
             totals = search_on_cluster(self.url, self._stored.row_ranges(), vectors, query, self.codec, bias,
                                        client)
-        elif not exact and self._stored.mirrored("cells") and len(self) > coarse.shortlist_size(top):
+        elif not exact and self._stored.mirrored("cells") and len(self) > size:
             # the mirror's coarse cells pick candidates; their full codes rank them exactly
             cells, basis = self._stored.mirror.cells()
             flat = query.reshape(len(query), -1)
-            shortlist = np.sort(coarse.candidates(cells, basis, self.codec, vectors, flat,
-                                                  coarse.shortlist_size(top)))
+            shortlist = np.sort(coarse.candidates(cells, basis, self.codec, vectors, flat, size))
             codes, steps = self._stored.maps_of(shortlist)
             totals = painted_totals(self.codec, codes, steps, vectors, bias, query).numpy()
         else:

@@ -110,10 +110,11 @@ def write_mirror(stored, url: str, codec: RegionCodec, grid: tuple[int, int]) ->
         array.flush()
     manifest = {"arrays": sorted(files), "images": n, "cell_basis": basis.tolist()}
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    old = group.attrs.get(ATTR)
+    # a Zarr node of its own, so that listing the store's members does not warn about the folder
+    (folder / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {}}))
     group.attrs[ATTR] = token
-    for stale in root.glob("mirror-*"):
-        if stale != folder and (old is None or stale.name == f"mirror-{old}" or stale.is_dir()):
+    for stale in root.glob("mirror-*"):  # readers that mapped an old one keep their open files
+        if stale != folder:
             shutil.rmtree(stale, ignore_errors=True)
     return Mirror(folder)
 

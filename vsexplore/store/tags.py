@@ -61,9 +61,15 @@ class TagBook:
         self.url, self.group, self.rows = url, group, rows
 
     def read(self, kind: str) -> dict[str, list[int]]:
-        index_of = {int(r): i for i, r in enumerate(self.rows)}
-        stored = self._load()[kind]
-        return {tag: sorted(index_of[r] for r in rows if r in index_of) for tag, rows in stored.items()}
+        """{tag: collection indices}; rows are ascending, so each tag's rows are found by bisection
+        (no per-read table of a million rows)."""
+        return {tag: self._indices(rows) for tag, rows in self._load()[kind].items()}
+
+    def _indices(self, rows: list[int]) -> list[int]:
+        rows = np.asarray(rows, dtype=np.int64)
+        at = np.searchsorted(self.rows, rows).clip(0, max(len(self.rows) - 1, 0))
+        found = (self.rows[at] == rows) if len(self.rows) else np.zeros(len(rows), bool)
+        return sorted(at[found].tolist())
 
     def add(self, kind: str, indices: Iterable[int], tag: str) -> None:
         """Add images to ``kind`` for ``tag`` and take them out of the opposite kind, in one write."""
