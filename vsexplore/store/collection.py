@@ -300,6 +300,10 @@ class Collection:
         the same list for every photo). Needs the shipped (calibrated) model."""
         return naming.suggest_labels(self, i, n)
 
+    def suggest_many(self, indices: Sequence[int], n: int = 5) -> list[list[tuple[str, float]]]:
+        """:meth:`suggest_labels` for each image of ``indices`` (a gallery's), scored in blocks."""
+        return naming.suggest_many(self, indices, n)
+
     def auto_clusters(self, k: int | None = None, names: int = 3, seed: int = 0) -> naming.Clustering:
         """Clusters of the collection, each named by its most distinctive vocabulary words;
         ``k=None``: round(sqrt(N / 2)) clusters, 2 to 20."""

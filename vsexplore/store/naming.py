@@ -2,6 +2,7 @@
 
 - :func:`suggest_labels`: one image's best words, calibrated (a broad word high on every photo
   is held back by its own reference statistics, so lists differ from photo to photo);
+  :func:`suggest_many` the same for many images (a gallery's), scored in blocks;
 - :func:`auto_clusters`: k-means over the images' described embeddings (what their top ImageNet
   classes' WordNet descriptions say: semantic, not colour), ``k = round(sqrt(N/2))`` (2 to 20)
   when not given (the silhouette score, tried first, picked 3 clusters for 77 varied photos),
@@ -22,9 +23,11 @@ import numpy as np
 import torch
 
 from .. import analysis
+from ..errors import StoreError
 from ..vocabulary import load_vocabulary, word_logits
 
 MEMBERS = 64
+IMAGE_BLOCK = 64  # images scored against all 27k words at once (64 × 27k logits: 7 MB)
 BACKGROUND = 512
 
 
@@ -50,12 +53,26 @@ def _logits(col, indices: np.ndarray) -> torch.Tensor:
 def suggest_labels(col, i: int, n: int = 5) -> list[tuple[str, float]]:
     """The ``n`` best vocabulary words for image i, with their scores in [0, 1]; words above
     ``GENERAL`` of ImageNet's classes (``entity``, ``object``, ``organism``) are never suggested."""
+    return suggest_many(col, [i], n)[0]
+
+
+def suggest_many(col, indices, n: int = 5) -> list[list[tuple[str, float]]]:
+    """:func:`suggest_labels` for each image of ``indices``, scored ``IMAGE_BLOCK`` images at a time."""
+    if col.model.calibration is None:
+        raise StoreError(f"{col.url}: word suggestions need the shipped (calibrated) model; this store's "
+                         "model has no calibration: open or build the store with vx.load_model()")
+    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
     vocabulary = load_vocabulary(col.model)
-    logits = _logits(col, np.array([i]))[0].clone()
-    logits[torch.from_numpy(vocabulary.general)] = -torch.inf
-    best = torch.topk(logits, n).indices.tolist()
+    general = torch.from_numpy(vocabulary.general).bool()
     offset = col.model.calibration.coefficients.offset
-    return [(vocabulary.words[j], float(torch.sigmoid(logits[j] - offset))) for j in best]
+    out = []
+    for start in range(0, len(indices), IMAGE_BLOCK):
+        logits = _logits(col, indices[start : start + IMAGE_BLOCK]).masked_fill(general, -torch.inf)
+        best, where = torch.topk(logits, n, dim=1)
+        scores = torch.sigmoid(best - offset).tolist()
+        out += [[(vocabulary.words[j], s) for j, s in zip(row, values, strict=True)]
+                for row, values in zip(where.tolist(), scores, strict=True)]
+    return out
 
 
 def auto_clusters(col, k: int | None = None, names: int = 3, seed: int = 0) -> Clustering:

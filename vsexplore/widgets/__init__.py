@@ -21,6 +21,7 @@ Stable CSS classes (for browser tests and styling):
   ``vsx-suggest``;
   ``vsx-status`` (a Label with messages and errors), ``vsx-legend`` (coloured label swatches)
 - galleries: ``vsx-gallery``; each image ``vsx-gallery-item`` (an ``<img>``, the file name, a caption)
+  and, while the ``vsx-gallery-words`` toggle is on, ``vsx-gallery-words-line`` (its best words)
 - Projection: ``vsx-axis-x`` / ``vsx-axis-y`` (label text boxes), ``vsx-axis-x-mode`` / ``vsx-axis-y-mode``
   (mode menus), ``vsx-scatter-figure`` (the plot: a bqplot Figure, or the canvas below),
   ``vsx-clear-selection``, ``vsx-hover-thumb`` (thumbnail and file name of the hovered point), ``vsx-tagbar``
