@@ -28,6 +28,7 @@ DECISIONS = 800  # each round's list; none may reach its end before it is killed
 CHILD = """
 import json, os, sys, torch, vsexplore as vx
 torch.set_num_threads(1)  # no thread pool to break in a forked process
+say = lambda *words: os.write(1, (" ".join(map(str, words)) + "\\n").encode())  # one write: never torn
 model = vx.load_collection_model()  # loaded once; each round forks a process that decides (and opens)
 for line in sys.stdin:
     pid = os.fork()
@@ -35,10 +36,10 @@ for line in sys.stdin:
         col = vx.Collection.open(sys.argv[1], model=model, mode="r+")
         for n, (op, indices, tag) in enumerate(json.loads(line)):
             getattr(col, op)(indices, tag)
-            print(n + 1, flush=True)
+            say(n + 1)
         os._exit(0)
-    print("started", pid, flush=True)
-    print("ended", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+    say("started", pid)
+    say("ended", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 """
 
 
