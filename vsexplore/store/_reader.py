@@ -81,17 +81,18 @@ class StoredRows:
     def score_vectors(self) -> torch.Tensor | Int8Rows:
         """(N, slots, d) score vectors of the embedded images: memory-mapped int8 from the mirror,
         else bfloat16 read once and kept."""
-        if self.mirrored("score_vectors"):
-            return self.mirror.int8("score_vectors")
-        return from_bf16_bits(self.whole("score_vectors"))
+        return self._vectors("score_vectors")
 
     def calibration_summaries(self) -> tuple[torch.Tensor | Int8Rows, torch.Tensor, torch.Tensor]:
         """(described (N, d) bfloat16 or the mirror's int8, top_classes (N, K) int16, top_probs (N, K)
         float16) of the embedded images: what a calibrated model's score needs besides the score vectors."""
-        described = (self.mirror.int8("described") if self.mirrored("described")
-                     else from_bf16_bits(self.whole("described")))
+        described = self._vectors("described")
         top_classes, top_probs = (torch.from_numpy(self.whole(name)) for name in ("top_classes", "top_probs"))
         return described, top_classes, top_probs
+
+    def _vectors(self, name: str) -> torch.Tensor | Int8Rows:
+        """Stored vectors: the mirror's int8 ones, else the store's bfloat16 read once and kept."""
+        return self.mirror.int8(name) if self.mirrored(name) else from_bf16_bits(self.whole(name))
 
     def whole(self, name: str) -> np.ndarray:
         """A per-image array's values for every embedded image, read once and kept while the
@@ -166,8 +167,11 @@ class StoredRows:
         chunk = array.chunks[0]
         out = np.empty((len(rows), *array.shape[1:]), array.dtype)
         row_bytes = out[0].nbytes
-        for k in np.unique(rows // chunk):
-            mine = np.flatnonzero(rows // chunk == k)
+        chunks = rows // chunk
+        order = np.argsort(chunks, kind="stable")
+        starts = np.flatnonzero(np.diff(chunks[order], prepend=-1))
+        for mine in np.split(order, starts[1:]):  # the requested rows of one chunk file at a time
+            k = int(chunks[mine[0]])
             path = Path(root, name, "c", str(k), *["0"] * (array.ndim - 1))
             try:
                 fd = os.open(path, os.O_RDONLY)
