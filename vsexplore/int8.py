@@ -62,12 +62,12 @@ class Int8Rows:
         parts[:, :n], parts[:, n : 2 * n] = high.T, low.T
         out = torch.empty(len(flat), n)
         for start in range(0, len(flat), BLOCK_ROWS):
-            block = _int8_product(flat[start : start + BLOCK_ROWS], parts)
+            block = int8_product(flat[start : start + BLOCK_ROWS], parts)
             out[start : start + BLOCK_ROWS] = block[:, :n] * high_scales + block[:, n : 2 * n] * low_scales
         return out.reshape(*lead, n) * self.scales.float()[..., None]
 
 
-def _int8_product(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def int8_product(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """int8 (m, d) @ int8 (d, n) → int32 or float32, exactly (integer sums)."""
     if len(a) > 16 and a.shape[1] % 8 == 0:
         try:

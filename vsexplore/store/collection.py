@@ -340,7 +340,7 @@ class Collection:
             # the mirror's coarse cells pick candidates; their full codes rank them exactly
             cells, basis = self._stored.mirror.cells()
             flat = query.reshape(len(query), -1)
-            shortlist = np.sort(coarse.candidates(cells, basis, self.codec, vectors, flat, size))
+            shortlist = np.sort(coarse.candidates(cells, basis, self.codec, vectors, flat, bias, size))
             codes, steps = self._stored.maps_of(shortlist)
             totals = painted_totals(self.codec, codes, steps, vectors, bias, query).numpy()
         else:
