@@ -154,7 +154,47 @@ def measure(url: str) -> dict:
     exact = [col.search(p, top=20, exact=True).indices for p in PAINTED]
     timings["search_recall"] = float(np.mean([len(set(f) & set(e)) / 20
                                               for f, e in zip(found, exact, strict=True)]))
+    if len(col) >= DASK_FROM:
+        timings |= _on_dask(url, model, found)
     return timings
+
+
+DASK_FROM = int(os.environ.get("VSEXPLORE_BENCH_DASK_FROM", 1_000_000))  # stores this large also run on Dask
+
+
+def _on_dask(url: str, model, found: list[np.ndarray]) -> dict:
+    """The same queries on a 2-worker Dask LocalCluster: how far its answers are from this process's."""
+    from dask.distributed import Client, LocalCluster
+
+    import vsexplore as vx
+
+    labels = NEW_LABELS[:2]
+    here = vx.Collection.open(url, model=model).scores(labels)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        col = vx.Collection.open(url, model=model)  # nothing cached: every score comes from the workers
+        start = time.perf_counter()
+        there = col.scores(labels, client=client)
+        scores_s = time.perf_counter() - start
+        start = time.perf_counter()
+        searched = [col.search(p, top=20, client=client).indices for p in PAINTED]
+        search_s = time.perf_counter() - start
+    return {"dask_scores_s": scores_s, "dask_search_s": search_s,
+            "dask_scores_max_diff": float(np.abs(there - here).max()),
+            "dask_search_same": float(all(map(np.array_equal, searched, found)))}
+
+
+def _dask_rows(label: str, timings: dict) -> list[dict]:
+    where = f"Dask LocalCluster (2 workers), {label}"
+    return [
+        {"measure": f"{where}: 2 labels' scores, largest difference from this process's",
+         "value": timings["dask_scores_max_diff"], "floor": 1e-6, "better": "lower"},
+        {"measure": f"{where}: painted searches' top-20 the same as this process's (1 = all)",
+         "value": timings["dask_search_same"], "floor": 1.0, "better": "higher"},
+        {"measure": f"{where}: 2 labels' scores, then {len(PAINTED)} painted searches of every image (s)",
+         "value": [round(timings["dask_scores_s"], 1), round(timings["dask_search_s"], 1)], "floor": None,
+         "better": "lower"},
+    ]
 
 
 def _peak_memory_gb() -> float:
@@ -213,6 +253,8 @@ def run() -> list[dict]:
                 {"measure": f"writing the synthetic {label} store (s, not a product path)",
                  "value": round(build_s, 1), "floor": None, "better": "lower"},
             ]
+            if "dask_scores_s" in timings:
+                rows += _dask_rows(label, timings)
             subprocess.run(["rm", "-rf", url], check=True)
     return rows
 

@@ -238,8 +238,9 @@ class Collection:
         bias, calibration = self.model.net.score_bias, self.model.calibration
         labels = calibration.label_terms(vectors, names, bias) if calibration is not None else None
         if client is not None:
+            mirror = self._stored.mirror.folder.name if self._stored.mirror is not None else None
             return scores_on_cluster(self.url, self._stored.row_ranges(), vectors, bias, client,
-                                     calibration=calibration, labels=labels)
+                                     calibration=calibration, labels=labels, mirror=mirror)
         if calibration is None:
             return stored_scores(self._stored.score_vectors(), vectors, bias).numpy()
         summaries = self._stored.calibration_summaries()

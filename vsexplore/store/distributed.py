@@ -3,8 +3,10 @@
 Each task opens the store itself (any fsspec URL the workers can reach) and works on one Zarr
 chunk's rows, so nothing large travels through the scheduler; the head's biases and the codec go
 to workers once per call. The tasks run exactly the code the in-process path runs (the kernels of
-:mod:`.codec` and the row encoding of :mod:`.embedding`). Callers pass the store's URL and row
-ranges, never a collection object.
+:mod:`.codec` and the row encoding of :mod:`.embedding`), on the same data: scores read the caller's
+memory-mapped :mod:`.mirror` where the workers share its file system (a ``LocalCluster``), so their
+answers are the in-process ones; elsewhere both read the store's Zarr arrays. Callers pass the
+store's URL and row ranges, never a collection object.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..model import load_model
 from . import _layout
 from .codec import RegionCodec, calibrated_scores, from_bf16_bits, painted_totals, stored_scores
 from .embedding import OK, embed_chunks, encode_rows
+from .mirror import Mirror, local_root
 
 Rows = tuple[int, int]  # [start, stop) of one chunk's rows
 
@@ -73,19 +76,47 @@ def embed_on_cluster(url: str, chunks: dict[int, Rows], model, codec: RegionCode
         on_done(future.result())
 
 
-def _query_chunk(url: str, rows: Rows, payload: dict, vectors: torch.Tensor,
-                 query: torch.Tensor | None) -> np.ndarray:
+@functools.lru_cache(maxsize=4)
+def _worker_mirror(url: str, folder: str) -> Mirror | None:
+    """The caller's mirror, when this worker sees the same file system (a LocalCluster, shared disks)."""
+    root = local_root(url)
+    path = None if root is None else root / folder
+    return Mirror(path) if path is not None and (path / "manifest.json").exists() else None
+
+
+def _chunk_summaries(url: str, rows: Rows, payload: dict) -> tuple[list, np.ndarray | None]:
+    """[score vectors, described, top classes, top probs] of a chunk's embedded rows, and the chunk's
+    embedded mask (None when read from the mirror, which holds embedded rows only): from the caller's
+    mirror where this worker can map it, so the answers are the in-process ones, else from Zarr."""
+    mirror = _worker_mirror(url, payload["mirror"]) if payload.get("mirror") else None
+    if mirror is not None:
+        part = slice(*np.searchsorted(mirror.rows, rows))
+        arrays = [mirror.int8("score_vectors")[part]]
+        if "described" in mirror.names:
+            arrays += [mirror.int8("described")[part],
+                       *(torch.from_numpy(mirror.array(name)[part]) for name in ("top_classes", "top_probs"))]
+        return arrays, None
     group = _worker_group(url)
     ok = group["status"][rows[0] : rows[1]] == OK
+    arrays = [from_bf16_bits(group["score_vectors"][rows[0] : rows[1]])]
+    if "described" in group:
+        arrays += [from_bf16_bits(group["described"][rows[0] : rows[1]]),
+                   *(torch.from_numpy(group[n][rows[0] : rows[1]]) for n in ("top_classes", "top_probs"))]
+    return arrays, ok
+
+
+def _query_chunk(url: str, rows: Rows, payload: dict, vectors: torch.Tensor,
+                 query: torch.Tensor | None) -> np.ndarray:
     if query is None:
-        score_vectors = from_bf16_bits(group["score_vectors"][rows[0] : rows[1]])
+        (score_vectors, *summaries), ok = _chunk_summaries(url, rows, payload)
         if payload.get("calibration") is None:
-            return stored_scores(score_vectors, vectors, payload["score_bias"]).numpy()[ok]
-        summaries = (from_bf16_bits(group["described"][rows[0] : rows[1]]),
-                     torch.from_numpy(group["top_classes"][rows[0] : rows[1]]),
-                     torch.from_numpy(group["top_probs"][rows[0] : rows[1]]))
-        return calibrated_scores(payload["calibration"], score_vectors, *summaries, payload["labels"],
-                                 payload["score_bias"]).numpy()[ok]
+            scores = stored_scores(score_vectors, vectors, payload["score_bias"])
+        else:
+            scores = calibrated_scores(payload["calibration"], score_vectors, *summaries, payload["labels"],
+                                       payload["score_bias"])
+        return scores.numpy() if ok is None else scores.numpy()[ok]
+    group = _worker_group(url)
+    ok = group["status"][rows[0] : rows[1]] == OK
     codec = RegionCodec.from_tensors(payload["codec"])
     codes = torch.from_numpy(group["codes"][rows[0] : rows[1]]).to(torch.bfloat16)
     steps = torch.from_numpy(group["steps"][rows[0] : rows[1]])
@@ -101,11 +132,12 @@ def _map_chunks(url: str, chunks: Sequence[Rows], payload: dict, vectors: torch.
 
 
 def scores_on_cluster(url: str, chunks: Sequence[Rows], vectors: torch.Tensor, score_bias: float,
-                      client, calibration=None, labels=None) -> np.ndarray:
+                      client, calibration=None, labels=None, mirror: str | None = None) -> np.ndarray:
     """(N, L) scores of the embedded rows, one task per chunk; with a model's ``calibration`` and
-    the labels' :class:`~vsexplore.calibration.LabelTerms`, its calibrated scores."""
+    the labels' :class:`~vsexplore.calibration.LabelTerms`, its calibrated scores. ``mirror``: the
+    folder name of the caller's :mod:`.mirror`, which workers on the same file system read."""
     lean = None if calibration is None else calibration.without_reference()
-    payload = {"score_bias": score_bias, "calibration": lean, "labels": labels}
+    payload = {"score_bias": score_bias, "calibration": lean, "labels": labels, "mirror": mirror}
     out = _map_chunks(url, chunks, payload, vectors, client, None)
     return out.reshape(-1, len(vectors))
 
