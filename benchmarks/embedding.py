@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 COPIES = 8  # 960 photos: store creation and codec fitting are amortised as in a real job
-ROUNDS = 3
+ROUNDS = 5  # the median of five interleaved rounds is steadier than of three
 LABELS = ["sky", "water", "tree", "person", "building", "grass", "flower", "car", "dog", "food",
           "mountain", "beach", "snow", "night", "stormy", "dark", "red", "crowd of people"]
 
@@ -85,6 +85,8 @@ def run() -> list[dict]:
         {"measure": "embedding / bare backbone, per interleaved round (min, median)",
          "value": [round(min(ratios), 3), round(float(np.median(ratios)), 3)], "floor": None,
          "better": "higher"},
+        {"measure": f"embedding / bare backbone, median of {ROUNDS} interleaved rounds",
+         "value": round(float(np.median(ratios)), 3), "floor": 0.9, "better": "higher"},
         {"measure": "bytes stored per image (all arrays but the shared codec)", "value": round(per_image),
          "floor": 16 * 1024, "better": "lower"},
         {"measure": f"store vs exact scores: min Spearman over {len(LABELS)} labels ({len(rows)} photos)",

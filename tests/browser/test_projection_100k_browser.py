@@ -1,7 +1,7 @@
 """A Projection of 100,000 images (the canvas scatter) in Chromium: how long it takes to draw, and that
 hovering and brushing still work.
 
-The store is synthetic (benchmarks/queries.py: grow_store, real sample rows with code noise), built once
+The store is synthetic (benchmarks/queries.py: grow_store, composites of the real sample rows), built once
 (~40 s) into the vsexplore cache and reused while the sample store it copies is unchanged.
 """
 
