@@ -22,7 +22,7 @@ from ..model import load_model
 from . import _layout
 from .codec import RegionCodec, calibrated_scores, from_bf16_bits, painted_totals, stored_scores
 from .embedding import OK, embed_chunks, encode_rows
-from .mirror import Mirror, local_root
+from .mirror import mirror_named
 
 Rows = tuple[int, int]  # [start, stop) of one chunk's rows
 
@@ -76,12 +76,8 @@ def embed_on_cluster(url: str, chunks: dict[int, Rows], model, codec: RegionCode
         on_done(future.result())
 
 
-@functools.lru_cache(maxsize=4)
-def _worker_mirror(url: str, folder: str) -> Mirror | None:
-    """The caller's mirror, when this worker sees the same file system (a LocalCluster, shared disks)."""
-    root = local_root(url)
-    path = None if root is None else root / folder
-    return Mirror(path) if path is not None and (path / "manifest.json").exists() else None
+# the caller's mirror, when this worker sees the same file system (a LocalCluster, shared disks)
+_worker_mirror = functools.lru_cache(maxsize=4)(mirror_named)
 
 
 def _chunk_summaries(url: str, rows: Rows, payload: dict) -> tuple[list, np.ndarray | None]:

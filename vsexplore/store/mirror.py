@@ -72,10 +72,16 @@ class Mirror:
 
 def open_mirror(group, url: str) -> Mirror | None:
     """The store's mirror when it has one that matches it."""
-    token, root = group.attrs.get(ATTR), local_root(url)
-    if not token or root is None or not (root / f"mirror-{token}" / "manifest.json").exists():
+    token = group.attrs.get(ATTR)
+    return mirror_named(url, f"mirror-{token}") if token else None
+
+
+def mirror_named(url: str, name: str) -> Mirror | None:
+    """The mirror folder ``name`` of the store at ``url``, when it is on this machine and complete."""
+    root = local_root(url)
+    if root is None or not (root / name / "manifest.json").exists():
         return None
-    return Mirror(root / f"mirror-{token}")
+    return Mirror(root / name)
 
 
 def write_mirror(stored, url: str, codec: RegionCodec, grid: tuple[int, int]) -> Mirror | None:
